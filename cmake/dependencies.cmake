@@ -1,0 +1,11 @@
+# Host libraries, all from Debian's packages (`make deps` installs them).
+find_package(fmt REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(GTest REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
+pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
+find_package(MPI COMPONENTS CXX)

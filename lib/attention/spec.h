@@ -1,0 +1,62 @@
+#pragma once
+// What an attention call computes (DESIGN.md section 3). Shared by the CPU and CUDA paths and by
+// the tests: a pattern spec, the per-head selection rule, and the problem geometry of one call.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace longnet::attention {
+
+enum class Kind { dense, sparse, dilated };
+enum class HeadOffsets { interleaved, blocked };
+
+// One dilated pattern: segments of `segment` positions, every `dilation`-th one selected.
+struct Pattern {
+  int64_t segment;
+  int64_t dilation;
+};
+
+struct Spec {
+  Kind kind = Kind::dilated;
+  bool causal = true;
+  // dilated: the patterns mixed by their softmax denominators. dense uses {N, 1}.
+  std::vector<Pattern> patterns;
+  HeadOffsets head_offsets = HeadOffsets::interleaved;
+  // sparse (fixed pattern, Child et al.): block length and summary positions per block.
+  int64_t sparse_block = 2048;
+  int64_t sparse_summary = 128;
+  // XPOS decay z_j^((i-j)/xpos_scale_base), applied relative to a local origin so it stays
+  // finite at any N. 0 turns it off. The XPOS rotation is applied to q and k before the call.
+  double xpos_scale_base = 0;
+};
+
+// Geometry of one call. Q/O rows are global positions [q_start, q_start + q_len); K/V rows are
+// [kv_start, kv_start + kv_len). Segments are laid over global positions [0, seq_len). Strides
+// are in elements for the [batch, position, head, dim] layout, with dim contiguous.
+struct Problem {
+  int64_t batch = 1, heads = 1, head_dim = 64;
+  int64_t seq_len = 0;
+  int64_t q_start = 0, q_len = 0;
+  int64_t kv_start = 0, kv_len = 0;
+};
+
+// The offset o of head h in pattern p: o = h mod r (interleaved, the paper's rule) or
+// o = floor(h / ceil(H / r)) (blocked, the official code's rule).
+int64_t head_offset(const Pattern& p, int64_t head, int64_t heads, HeadOffsets rule);
+
+// The patterns that a spec stands for at sequence length n: dense is {n, 1}; dilated clips each
+// segment to min(w, n). sparse has no patterns (it is handled by its own mask rule).
+std::vector<Pattern> effective_patterns(const Spec& spec, int64_t n);
+
+// How many times key j is given to query i for head h (0, 1, or the number of patterns that
+// select both): the multiset of DESIGN.md section 3. The O(N^2) reference is built on this.
+int key_multiplicity(const Spec& spec, int64_t seq_len, int64_t heads, int64_t head, int64_t i,
+                     int64_t j);
+
+// FLOPs of one forward call under the one counting rule of DESIGN.md section 3 (both matrix
+// products, causal halved). Backward is 2.5x forward.
+double forward_flops(const Spec& spec, const Problem& problem);
+
+std::string describe(const Spec& spec);
+
+}  // namespace longnet::attention

@@ -1,0 +1,42 @@
+#include "support/run_process.h"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace longnet::testing {
+
+namespace {
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+ProcessResult run_process(const std::string& command) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("longnet_proc_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
+  std::filesystem::create_directories(dir);
+  const auto out = dir / "out", err = dir / "err";
+  const std::string full = command + " >" + out.string() + " 2>" + err.string() + " </dev/null";
+  const int status = std::system(full.c_str());
+  if (status == -1) throw std::runtime_error("could not run: " + command);
+  ProcessResult result{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+                       slurp(out), slurp(err)};
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
+ProcessResult run_longnet(const std::string& args) {
+  return run_process(std::string(LONGNET_BIN) + " " + args);
+}
+
+}  // namespace longnet::testing
