@@ -40,6 +40,21 @@ struct Problem {
   int64_t kv_start = 0, kv_len = 0;
 };
 
+// A [batch, position, head, dim] view with dim contiguous; strides in elements. Q, K, V, O and
+// their gradients are passed this way, so a view into a fused QKV buffer needs no copy.
+template <class T>
+struct Bnhd {
+  T* data;
+  int64_t stride_b, stride_n, stride_h;
+};
+// The log-sum-exp of each query row is laid out [batch, head, q_len], contiguous, in fp32 on the
+// GPU and in the compute type on the CPU. A row with no keys has lse = -inf and output 0.
+
+// XPOS decay base z_j of dimension pair j (dims 2j and 2j+1): (2j + 0.4 Dh) / (1.4 Dh).
+inline double xpos_decay_base(int64_t pair, int64_t head_dim) {
+  return (2.0 * pair + 0.4 * head_dim) / (1.4 * head_dim);
+}
+
 // The offset o of head h in pattern p: o = h mod r (interleaved, the paper's rule) or
 // o = floor(h / ceil(H / r)) (blocked, the official code's rule).
 int64_t head_offset(const Pattern& p, int64_t head, int64_t heads, HeadOffsets rule);
