@@ -1,5 +1,7 @@
 #include "common/build_info.h"
 
+#include "git_commit.h"
+
 namespace longnet {
 
 const BuildInfo& build_info() {
