@@ -27,6 +27,8 @@ class Describer {
     FieldInfo info{name(key), kind_of<T>(), std::string(kind_name(kind_of<T>())), write_value(value),
                    limits.describe(), std::string(doc)};
     if constexpr (ConfigEnum<T>) info.type += ": one of " + join(enum_choices<T>());
+    if constexpr (is_enum_list<T>)
+      info.type += ", each one of " + join(enum_choices<typename T::value_type>());
     if (limits.non_empty) info.limits += std::string(info.limits.empty() ? "" : "; ") + "must not be empty";
     out_.push_back(std::move(info));
   }

@@ -15,8 +15,8 @@
 //   };
 //
 // A sub-table is `v.table("sparse", sparse, "doc")`. Field types: bool, int64_t, double,
-// std::string, an enum that has enum_names() (below), std::vector<int64_t> and
-// std::vector<std::string>. Limits apply to a number, or to each element of a list.
+// std::string, an enum that has enum_names() (below), and std::vector of int64_t, std::string
+// or such an enum. Limits apply to a number, or to each element of a list.
 //
 // The visitors: config/toml_reader.h (TOML -> struct), config/toml_writer.h (struct -> TOML),
 // config/describe.h (key, type, default, doc), config/overrides.h (`--set a.b=v`);

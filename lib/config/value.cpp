@@ -54,15 +54,12 @@ std::string read_string(const toml::node& node, const std::string& key, const Li
 }
 
 template <class Element, class ReadElement>
-std::vector<Element> read_list(const toml::node& node, const std::string& key, ValueKind kind,
-                               const Limits& limits, ReadElement read_element) {
-  auto* array = node.as_array();
-  if (!array) fail_type(node, key, kind_name(kind));
-  if (limits.non_empty && array->empty())
-    fail<ConfigError>("{}: {} must not be empty", location(node.source()), key);
+std::vector<Element> read_elements(const toml::node& node, const std::string& key, ValueKind kind,
+                                   const Limits& limits, ReadElement read_element) {
+  const toml::array& array = read_list(node, key, kind, limits);
   std::vector<Element> values;
-  for (size_t i = 0; i < array->size(); ++i)
-    values.push_back(read_element((*array)[i], fmt::format("{}[{}]", key, i), limits));
+  for (size_t i = 0; i < array.size(); ++i)
+    values.push_back(read_element(array[i], element_name(key, i), limits));
   return values;
 }
 
@@ -133,16 +130,29 @@ void read_value(const toml::node& node, const std::string& key, std::string& val
 
 void read_value(const toml::node& node, const std::string& key, std::vector<int64_t>& value,
                 const Limits& limits) {
-  value = read_list<int64_t>(node, key, ValueKind::integer_list, limits, read_integer);
+  value = read_elements<int64_t>(node, key, ValueKind::integer_list, limits, read_integer);
 }
 
 void read_value(const toml::node& node, const std::string& key, std::vector<std::string>& value,
                 const Limits& limits) {
   // Emptiness applies to the list; its strings are only checked for type.
-  value = read_list<std::string>(node, key, ValueKind::string_list, limits,
+  value = read_elements<std::string>(node, key, ValueKind::string_list, limits,
                                  [](const toml::node& n, const std::string& k, const Limits&) {
                                    return read_string(n, k, {});
                                  });
+}
+
+const toml::array& read_list(const toml::node& node, const std::string& key, ValueKind kind,
+                             const Limits& limits) {
+  auto* array = node.as_array();
+  if (!array) fail_type(node, key, kind_name(kind));
+  if (limits.non_empty && array->empty())
+    fail<ConfigError>("{}: {} must not be empty", location(node.source()), key);
+  return *array;
+}
+
+std::string element_name(const std::string& key, size_t index) {
+  return fmt::format("{}[{}]", key, index);
 }
 
 void fail_enum(const toml::node& node, const std::string& key, const std::string& name,
