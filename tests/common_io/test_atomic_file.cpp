@@ -1,14 +1,12 @@
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "support/scratch_dir.h"
 
 namespace longnet {
 namespace {
@@ -17,34 +15,20 @@ namespace fs = std::filesystem;
 
 class AtomicFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           fmt::format("longnet_atomic_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  size_t entries() const { return size_t(std::distance(fs::directory_iterator(dir_.path()), {})); }
 
-  static std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  size_t entries() const { return size_t(std::distance(fs::directory_iterator(dir_), {})); }
-
-  fs::path dir_;
+  testing::ScratchDir dir_;
 };
 
 TEST_F(AtomicFile, WritesNewFileAndReplacesOldOne) {
   const fs::path target = dir_ / "state.bin";
   write_file_atomically(target, "first");
-  EXPECT_EQ(read(target), "first");
+  EXPECT_EQ(testing::read_file_bytes(target), "first");
   write_file_atomically(target, [](OutputFile& out) {
     out.write("sec", 3);
     out.write(std::string_view("ond"));
   });
-  EXPECT_EQ(read(target), "second");
+  EXPECT_EQ(testing::read_file_bytes(target), "second");
   EXPECT_EQ(entries(), 1u) << "no temporary file may stay behind";
 }
 
@@ -57,7 +41,7 @@ TEST_F(AtomicFile, FailingWriterLeavesOldFileAndNoTemporary) {
                                        throw std::runtime_error("disk on fire");
                                      }),
                std::runtime_error);
-  EXPECT_EQ(read(target), "old contents");
+  EXPECT_EQ(testing::read_file_bytes(target), "old contents");
   EXPECT_EQ(entries(), 1u);
 }
 

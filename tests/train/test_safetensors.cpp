@@ -3,13 +3,12 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "support/scratch_dir.h"
 #include "train/safetensors.h"
 
 namespace longnet::safetensors {
@@ -19,23 +18,6 @@ namespace fs = std::filesystem;
 
 class Safetensors : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           fmt::format("longnet_st_{}", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  static std::string read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  static void write_bytes(const fs::path& p, const std::string& bytes) {
-    std::ofstream(p, std::ios::binary) << bytes;
-  }
   // A file as any safetensors writer would lay it out: length, padded JSON, data.
   static std::string raw_file(std::string header, const std::string& data) {
     header.append((8 - header.size() % 8) % 8, ' ');
@@ -63,7 +45,7 @@ class Safetensors : public ::testing::Test {
     return path;
   }
 
-  fs::path dir_;
+  testing::ScratchDir dir_;
   const float floats_[4] = {1.0f, -2.0f, 0.5f, 3.25f};
   const uint16_t bf16_[3] = {0x3F80, 0xC000, 0x0000};  // 1, -2, 0
 };
@@ -107,7 +89,7 @@ TEST_F(Safetensors, RoundTripsEveryDtypeShapeAndMetadata) {
 
 TEST_F(Safetensors, LayoutIsWhatPythonSafetensorsReads) {
   const fs::path path = write_sample();
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = testing::read_file_bytes(path);
   ASSERT_GE(bytes.size(), 8u);
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[i]);
@@ -136,7 +118,7 @@ TEST_F(Safetensors, LayoutIsWhatPythonSafetensorsReads) {
 TEST_F(Safetensors, ReadsAFileFromAnotherWriterWhenTheChecksumIsOptional) {
   const fs::path path = dir_ / "python.safetensors";
   const float values[2] = {0.25f, -8.0f};
-  write_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+  testing::write_file_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
                              std::string(reinterpret_cast<const char*>(values), 8)));
   const File file(path, Checksum::if_present);
   const std::span<const float> x = file.at("x").f32();
@@ -148,55 +130,55 @@ TEST_F(Safetensors, ReadsAFileFromAnotherWriterWhenTheChecksumIsOptional) {
 
 TEST_F(Safetensors, TruncatedFilesAreDetected) {
   const fs::path path = write_sample();
-  const std::string bytes = read_bytes(path);
-  write_bytes(path, bytes.substr(0, bytes.size() - 1));
+  const std::string bytes = testing::read_file_bytes(path);
+  testing::write_file_bytes(path, bytes.substr(0, bytes.size() - 1));
   expect_rejected(path, "truncated");
-  write_bytes(path, bytes.substr(0, 20));
+  testing::write_file_bytes(path, bytes.substr(0, 20));
   expect_rejected(path, "truncated");
-  write_bytes(path, bytes.substr(0, 5));
+  testing::write_file_bytes(path, bytes.substr(0, 5));
   expect_rejected(path, "truncated");
-  write_bytes(path, "");
+  testing::write_file_bytes(path, "");
   expect_rejected(path, "truncated");
 }
 
 TEST_F(Safetensors, AFlippedDataByteFailsTheChecksum) {
   const fs::path path = write_sample();
-  std::string bytes = read_bytes(path);
+  std::string bytes = testing::read_file_bytes(path);
   bytes[bytes.size() - 3] ^= 0x10;
-  write_bytes(path, bytes);
+  testing::write_file_bytes(path, bytes);
   expect_rejected(path, "checksum mismatch");
 }
 
 TEST_F(Safetensors, ExtraTrailingBytesAreRejected) {
   const fs::path path = write_sample();
-  write_bytes(path, read_bytes(path) + "junk");
+  testing::write_file_bytes(path, testing::read_file_bytes(path) + "junk");
   expect_rejected(path, "after the last tensor");
 }
 
 TEST_F(Safetensors, MalformedHeadersAreRejectedWithTheReason) {
   const fs::path path = dir_ / "bad.safetensors";
   const std::string eight(8, 'a');
-  write_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", eight));
+  testing::write_file_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", eight));
   expect_rejected(path, "does not parse", Checksum::if_present);
-  write_bytes(path, raw_file(R"({"x":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}})", eight));
+  testing::write_file_bytes(path, raw_file(R"({"x":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}})", eight));
   expect_rejected(path, "unknown dtype", Checksum::if_present);
-  write_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", eight));
+  testing::write_file_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", eight));
   expect_rejected(path, "need 12 bytes", Checksum::if_present);
-  write_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", eight));
+  testing::write_file_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", eight));
   expect_rejected(path, "bad dimension", Checksum::if_present);
-  write_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+  testing::write_file_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
                              R"("y":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
                              eight));
   expect_rejected(path, "overlap", Checksum::if_present);
-  write_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", eight));
+  testing::write_file_bytes(path, raw_file(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", eight));
   expect_rejected(path, "no tensor covers", Checksum::if_present);
-  write_bytes(path, raw_file(R"({"__metadata__":{"a":1}})", ""));
+  testing::write_file_bytes(path, raw_file(R"({"__metadata__":{"a":1}})", ""));
   expect_rejected(path, "not a string", Checksum::if_present);
-  write_bytes(path, raw_file(R"([1, 2])", ""));
+  testing::write_file_bytes(path, raw_file(R"([1, 2])", ""));
   expect_rejected(path, "not an object", Checksum::if_present);
   std::string huge = raw_file("{}", "");
   huge[6] = 1;  // header length 2^48
-  write_bytes(path, huge);
+  testing::write_file_bytes(path, huge);
   expect_rejected(path, "implausible", Checksum::if_present);
 }
 
