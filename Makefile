@@ -9,7 +9,8 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := cmake g++ make pkg-config git python3 \
 	libcli11-dev libfmt-dev libtomlplusplus-dev \
 	libsentencepiece-dev sentencepiece \
-	libopenmpi-dev openmpi-bin libopenblas-dev libgtest-dev
+	libopenmpi-dev openmpi-bin libopenblas-dev libgtest-dev \
+	nlohmann-json3-dev
 
 .PHONY: all build deps configure test test-gpu run clean
 

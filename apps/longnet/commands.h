@@ -6,5 +6,6 @@
 namespace longnet::cli {
 
 void add_version_flag(CLI::App& app);
+void add_check_command(CLI::App& app);  // longnet check CONFIG [--set KEY=VALUE ...]
 
 }  // namespace longnet::cli

@@ -1,0 +1,31 @@
+#include "config/checker.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace longnet::config {
+
+const std::string& Origins::where(std::string_view key) const {
+  auto it = where_.find(key);
+  return it == where_.end() ? document_ : it->second;
+}
+
+std::string Checker::name(std::string_view key) const {
+  if (prefix_.empty()) return std::string(key);
+  return prefix_ + "." + std::string(key);
+}
+
+void Checker::fail(std::initializer_list<std::string_view> keys, std::string_view message) const {
+  const std::string* where = &origins_.document();
+  for (auto key : keys) {
+    const auto& candidate = origins_.where(name(key));
+    if (&candidate != &origins_.document()) {
+      where = &candidate;
+      break;
+    }
+  }
+  throw ConfigError(fmt::format("{}: {}", *where, message));
+}
+
+}  // namespace longnet::config
