@@ -15,11 +15,7 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
+  } catch (const CLI::Success& e) {  // --help and --version land here too
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // Usage errors exit 2 whatever CLI11's own code for them is (DESIGN.md section 6).
