@@ -6,6 +6,7 @@
 
 #include "config/experiment.h"
 #include "support/run_process.h"
+#include "expect_contains.h"
 
 namespace longnet::testing {
 
@@ -18,9 +19,6 @@ std::string write_temp(const std::string& name, const std::string& text) {
   std::ofstream(path) << text;
   return path.string();
 }
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 }  // namespace
 

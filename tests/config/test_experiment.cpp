@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "config/describe.h"
 #include "config/experiment.h"
+#include "expect_contains.h"
 
 namespace longnet::config {
 
@@ -29,9 +30,6 @@ std::string read_file(const std::filesystem::path& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include "config/load.h"
 #include "config/toml_writer.h"
 #include "toy_config.h"
+#include "expect_contains.h"
 
 namespace longnet::config::testing {
 
@@ -23,9 +24,6 @@ std::string config_error(const std::string& text, std::vector<std::string> sets 
   }
   return "";
 }
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 }  // namespace
 
