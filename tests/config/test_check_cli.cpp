@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include "config/experiment.h"
-#include "support/run_process.h"
 #include "expect_contains.h"
+#include "support/run_process.h"
 
 namespace longnet::testing {
 
@@ -42,7 +42,8 @@ TEST(CheckCommand, SetOverridesShowInTheOutput) {
 }
 
 TEST(CheckCommand, MisspeltKeyExitsTwoNamingTheLineAndSuggesting) {
-  auto path = write_temp("misspelt.toml", "[attention]\nkind = \"dilated\"\nsegement_lengths = [128]\n");
+  auto path =
+      write_temp("misspelt.toml", "[attention]\nkind = \"dilated\"\nsegement_lengths = [128]\n");
   auto r = run_longnet("check " + path);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(r.out.empty()) << r.out;
