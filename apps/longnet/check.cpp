@@ -26,9 +26,10 @@ void add_check_command(CLI::App& app) {
       "as TOML. Errors name the file, line, column and key, and exit 2.");
   check->add_option("config", options->config, "Experiment TOML file (see docs/config.md)")
       ->required();
-  check->add_option("--set", options->overrides,
-                    "Override one key, e.g. --set train.lr=3e-4 or "
-                    "--set attention.segment_lengths=[1024,2048]; repeatable")
+  check
+      ->add_option("--set", options->overrides,
+                   "Override one key, e.g. --set train.lr=3e-4 or "
+                   "--set attention.segment_lengths=[1024,2048]; repeatable")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);  // one KEY=VALUE per --set, so the config file is not taken
   check->callback([options] {

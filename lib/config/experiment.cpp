@@ -40,16 +40,17 @@ void TrainConfig::validate(const Checker& check) const {
   check.require(min_lr <= lr, {"min_lr", "lr"},
                 fmt::format("{} ({}) must be at most {} ({})", check.name("min_lr"), min_lr,
                             check.name("lr"), lr));
-  check.require(!(precision == Precision::bf16 && device == Device::cpu), {"precision", "device"},
-                fmt::format("{} = \"bf16\" needs a GPU, but {} = \"cpu\"; use f32 or auto on the CPU",
-                            check.name("precision"), check.name("device")));
+  check.require(
+      !(precision == Precision::bf16 && device == Device::cpu), {"precision", "device"},
+      fmt::format("{} = \"bf16\" needs a GPU, but {} = \"cpu\"; use f32 or auto on the CPU",
+                  check.name("precision"), check.name("device")));
 }
 
 void ScaleConfig::validate(const Checker& check) const {
-  check.require(max_tokens == 0 || min_tokens <= max_tokens, {"max_tokens", "min_tokens"},
-                fmt::format("{} ({}) must be at least {} ({}), or 0 for no limit",
-                            check.name("max_tokens"), max_tokens, check.name("min_tokens"),
-                            min_tokens));
+  check.require(
+      max_tokens == 0 || min_tokens <= max_tokens, {"max_tokens", "min_tokens"},
+      fmt::format("{} ({}) must be at least {} ({}), or 0 for no limit", check.name("max_tokens"),
+                  max_tokens, check.name("min_tokens"), min_tokens));
   check.require(head_dim > 0 || dim % heads == 0, {"dim", "heads", "head_dim"},
                 fmt::format("{} ({}) must be a multiple of {} ({}) when {} is 0", check.name("dim"),
                             dim, check.name("heads"), heads, check.name("head_dim")));

@@ -293,7 +293,8 @@ struct ExperimentConfig {
 };
 
 // Reads an experiment file with `--set key=value` overrides applied, checked (config/load.h).
-ExperimentConfig load_experiment(const std::string& path, std::span<const std::string> overrides = {});
+ExperimentConfig load_experiment(const std::string& path,
+                                 std::span<const std::string> overrides = {});
 ExperimentConfig parse_experiment(std::string_view text, const std::string& name,
                                   std::span<const std::string> overrides = {});
 

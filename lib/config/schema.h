@@ -68,7 +68,9 @@ struct EnumName {
 };
 
 template <class E>
-concept ConfigEnum = std::is_enum_v<E> && requires(E e) { enum_names(e); };
+concept ConfigEnum = std::is_enum_v<E> && requires(E e) {
+  enum_names(e);
+};
 
 template <ConfigEnum E>
 std::string_view enum_name(E value) {
@@ -99,9 +101,13 @@ struct ConceptProbe {
   void table(std::string_view, S&, std::string_view) {}
 };
 template <class S>
-concept ConfigTable = std::is_class_v<S> && requires(S s, ConceptProbe p) { s.visit(p); };
+concept ConfigTable = std::is_class_v<S> && requires(S s, ConceptProbe p) {
+  s.visit(p);
+};
 
 template <class S>
-concept HasValidate = requires(const S s, const Checker& c) { s.validate(c); };
+concept HasValidate = requires(const S s, const Checker& c) {
+  s.validate(c);
+};
 
 }  // namespace longnet::config

@@ -26,13 +26,15 @@ std::string_view node_type_name(const toml::node& node) {
   }
 }
 
-[[noreturn]] void fail_type(const toml::node& node, const std::string& key, std::string_view expected) {
+[[noreturn]] void fail_type(const toml::node& node, const std::string& key,
+                            std::string_view expected) {
   fail<ConfigError>("{}: {}: expected {}, found {}", location(node.source()), key, expected,
                     node_type_name(node));
 }
 
 template <class Number>
-void check_limits(const toml::node& node, const std::string& key, Number value, const Limits& limits) {
+void check_limits(const toml::node& node, const std::string& key, Number value,
+                  const Limits& limits) {
   if (!limits.admits(double(value)))
     fail<ConfigError>("{}: {} = {} is out of range: {}", location(node.source()), key, value,
                       limits.describe());
@@ -67,7 +69,8 @@ std::vector<Element> read_elements(const toml::node& node, const std::string& ke
 
 std::string Limits::describe() const {
   if (min && max)
-    return fmt::format("must be in {}{}, {}{}", min_open ? '(' : '[', *min, *max, max_open ? ')' : ']');
+    return fmt::format("must be in {}{}, {}{}", min_open ? '(' : '[', *min, *max,
+                       max_open ? ')' : ']');
   if (min) return fmt::format("must be {} {}", min_open ? ">" : ">=", *min);
   if (max) return fmt::format("must be {} {}", max_open ? "<" : "<=", *max);
   return "";
@@ -111,15 +114,20 @@ void read_value(const toml::node& node, const std::string& key, bool& value, con
   value = boolean->get();
 }
 
-void read_value(const toml::node& node, const std::string& key, int64_t& value, const Limits& limits) {
+void read_value(const toml::node& node, const std::string& key, int64_t& value,
+                const Limits& limits) {
   value = read_integer(node, key, limits);
 }
 
-void read_value(const toml::node& node, const std::string& key, double& value, const Limits& limits) {
+void read_value(const toml::node& node, const std::string& key, double& value,
+                const Limits& limits) {
   // An integer is a fine float: `lr = 1` means 1.0.
-  if (auto* integer = node.as_integer()) value = double(integer->get());
-  else if (auto* floating = node.as_floating_point()) value = floating->get();
-  else fail_type(node, key, kind_name(ValueKind::floating));
+  if (auto* integer = node.as_integer())
+    value = double(integer->get());
+  else if (auto* floating = node.as_floating_point())
+    value = floating->get();
+  else
+    fail_type(node, key, kind_name(ValueKind::floating));
   check_limits(node, key, value, limits);
 }
 
@@ -137,9 +145,9 @@ void read_value(const toml::node& node, const std::string& key, std::vector<std:
                 const Limits& limits) {
   // Emptiness applies to the list; its strings are only checked for type.
   value = read_elements<std::string>(node, key, ValueKind::string_list, limits,
-                                 [](const toml::node& n, const std::string& k, const Limits&) {
-                                   return read_string(n, k, {});
-                                 });
+                                     [](const toml::node& n, const std::string& k, const Limits&) {
+                                       return read_string(n, k, {});
+                                     });
 }
 
 const toml::array& read_list(const toml::node& node, const std::string& key, ValueKind kind,

@@ -22,15 +22,24 @@ constexpr bool is_enum_list<std::vector<E>> = true;
 
 template <class T>
 constexpr ValueKind kind_of() {
-  if constexpr (std::is_same_v<T, bool>) return ValueKind::boolean;
-  else if constexpr (std::is_same_v<T, int64_t>) return ValueKind::integer;
-  else if constexpr (std::is_same_v<T, double>) return ValueKind::floating;
-  else if constexpr (std::is_same_v<T, std::string>) return ValueKind::string;
-  else if constexpr (ConfigEnum<T>) return ValueKind::enumeration;
-  else if constexpr (std::is_same_v<T, std::vector<int64_t>>) return ValueKind::integer_list;
-  else if constexpr (std::is_same_v<T, std::vector<std::string>>) return ValueKind::string_list;
-  else if constexpr (is_enum_list<T>) return ValueKind::string_list;
-  else static_assert(sizeof(T) == 0, "not a config field type");
+  if constexpr (std::is_same_v<T, bool>)
+    return ValueKind::boolean;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return ValueKind::integer;
+  else if constexpr (std::is_same_v<T, double>)
+    return ValueKind::floating;
+  else if constexpr (std::is_same_v<T, std::string>)
+    return ValueKind::string;
+  else if constexpr (ConfigEnum<T>)
+    return ValueKind::enumeration;
+  else if constexpr (std::is_same_v<T, std::vector<int64_t>>)
+    return ValueKind::integer_list;
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+    return ValueKind::string_list;
+  else if constexpr (is_enum_list<T>)
+    return ValueKind::string_list;
+  else
+    static_assert(sizeof(T) == 0, "not a config field type");
 }
 
 // "a boolean", "an integer", "a float", "a string", "a list of integers", ...
@@ -42,8 +51,10 @@ std::string location(const toml::source_region& source);
 
 // Read `node` into `value`, or throw ConfigError naming `key`, its full dotted name.
 void read_value(const toml::node& node, const std::string& key, bool& value, const Limits& limits);
-void read_value(const toml::node& node, const std::string& key, int64_t& value, const Limits& limits);
-void read_value(const toml::node& node, const std::string& key, double& value, const Limits& limits);
+void read_value(const toml::node& node, const std::string& key, int64_t& value,
+                const Limits& limits);
+void read_value(const toml::node& node, const std::string& key, double& value,
+                const Limits& limits);
 void read_value(const toml::node& node, const std::string& key, std::string& value,
                 const Limits& limits);
 void read_value(const toml::node& node, const std::string& key, std::vector<int64_t>& value,
@@ -75,7 +86,8 @@ void read_value(const toml::node& node, const std::string& key, std::vector<E>& 
                 const Limits& limits) {
   const toml::array& array = read_list(node, key, ValueKind::string_list, limits);
   value.assign(array.size(), E{});
-  for (size_t i = 0; i < array.size(); ++i) read_value(array[i], element_name(key, i), value[i], {});
+  for (size_t i = 0; i < array.size(); ++i)
+    read_value(array[i], element_name(key, i), value[i], {});
 }
 
 // TOML text of a value: true, 42, 0.0006, "text", [1, 2].

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "config/experiment.h"
+#include "expect_contains.h"
 #include "support/run_process.h"
 
 namespace longnet::testing {
@@ -18,9 +19,6 @@ std::string write_temp(const std::string& name, const std::string& text) {
   std::ofstream(path) << text;
   return path.string();
 }
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 }  // namespace
 
@@ -44,7 +42,8 @@ TEST(CheckCommand, SetOverridesShowInTheOutput) {
 }
 
 TEST(CheckCommand, MisspeltKeyExitsTwoNamingTheLineAndSuggesting) {
-  auto path = write_temp("misspelt.toml", "[attention]\nkind = \"dilated\"\nsegement_lengths = [128]\n");
+  auto path =
+      write_temp("misspelt.toml", "[attention]\nkind = \"dilated\"\nsegement_lengths = [128]\n");
   auto r = run_longnet("check " + path);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(r.out.empty()) << r.out;

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "config/describe.h"
 #include "config/experiment.h"
+#include "expect_contains.h"
 
 namespace longnet::config {
 
@@ -29,9 +30,6 @@ std::string read_file(const std::filesystem::path& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 }  // namespace
 
@@ -77,7 +75,8 @@ TEST(ExperimentConfig, PatternListsOfUnequalLengthAreRejected) {
   auto message =
       config_error("[attention]\nsegment_lengths = [128, 256]\ndilation_rates = [1, 2, 4]\n");
   EXPECT_CONTAINS(message, "exp.toml:3:1:");
-  EXPECT_CONTAINS(message, "attention.segment_lengths has 2 entries but attention.dilation_rates has 3");
+  EXPECT_CONTAINS(message,
+                  "attention.segment_lengths has 2 entries but attention.dilation_rates has 3");
 }
 
 TEST(ExperimentConfig, DilationRatesMustBePositive) {
@@ -88,7 +87,8 @@ TEST(ExperimentConfig, DilationRatesMustBePositive) {
 TEST(ExperimentConfig, SparseSummaryMustFitInTheBlock) {
   auto message = config_error("[attention.sparse]\nblock = 64\nsummary = 128\n");
   EXPECT_CONTAINS(message, "exp.toml:3:1:");
-  EXPECT_CONTAINS(message, "attention.sparse.summary (128) must be at most attention.sparse.block (64)");
+  EXPECT_CONTAINS(message,
+                  "attention.sparse.summary (128) must be at most attention.sparse.block (64)");
 }
 
 TEST(ExperimentConfig, DimMustSplitIntoEvenHeads) {
@@ -102,10 +102,13 @@ TEST(ExperimentConfig, DimMustSplitIntoEvenHeads) {
 TEST(ExperimentConfig, TokensPerStepMustBeWholeMicroBatchesNamingBothKeys) {
   auto message = config_error("[train]\nseq_len = 1000\ntokens_per_step = 65536\n");
   EXPECT_CONTAINS(message, "exp.toml:3:1:");
-  EXPECT_CONTAINS(message, "train.tokens_per_step (65536) must be a multiple of train.seq_len * "
-                           "train.micro_batch (1000 * 1 = 1000)");
-  ExperimentConfig c = parse_experiment("[train]\nseq_len = 512\ntokens_per_step = 8192\n"
-                                        "micro_batch = 4\n", "exp.toml");
+  EXPECT_CONTAINS(message,
+                  "train.tokens_per_step (65536) must be a multiple of train.seq_len * "
+                  "train.micro_batch (1000 * 1 = 1000)");
+  ExperimentConfig c = parse_experiment(
+      "[train]\nseq_len = 512\ntokens_per_step = 8192\n"
+      "micro_batch = 4\n",
+      "exp.toml");
   EXPECT_EQ(c.train.accumulation_steps(), 4);
   EXPECT_EQ(c.train.sequences_per_step(), 16);
 }
@@ -116,13 +119,15 @@ TEST(ExperimentConfig, Bf16NeedsAGpu) {
 }
 
 TEST(ExperimentConfig, MinLrMayNotExceedLr) {
-  EXPECT_CONTAINS(config_error("[train]\nlr = 1e-4\nmin_lr = 1e-3\n"), "train.min_lr (0.001) must be at most train.lr (0.0001)");
+  EXPECT_CONTAINS(config_error("[train]\nlr = 1e-4\nmin_lr = 1e-3\n"),
+                  "train.min_lr (0.001) must be at most train.lr (0.0001)");
 }
 
 TEST(ExperimentConfig, ScaleLengthsAndHeadDimAreChecked) {
   EXPECT_CONTAINS(config_error("[scale]\nmin_tokens = 4096\nmax_tokens = 1024\n"),
                   "scale.max_tokens (1024) must be at least scale.min_tokens (4096)");
-  EXPECT_CONTAINS(config_error("[scale]\nhead_dim = 63\n"), "head dimension scale.head_dim = 63 must be even");
+  EXPECT_CONTAINS(config_error("[scale]\nhead_dim = 63\n"),
+                  "head dimension scale.head_dim = 63 must be even");
   EXPECT_CONTAINS(config_error("[scale]\nkinds = [\"dense\", \"flash\"]\n"),
                   "scale.kinds[1] = 'flash' is not one of: dense, sparse, dilated");
   ExperimentConfig c = parse_experiment("[scale]\ndim = 1024\nheads = 8\n", "exp.toml");
@@ -141,9 +146,11 @@ TEST(ExperimentConfig, SetOverridesTheFile) {
 }
 
 TEST(ExperimentConfig, SetErrors) {
-  EXPECT_CONTAINS(config_error("", {"train.lr=fast"}), "--set train.lr=fast: 'fast' is not a TOML value");
-  EXPECT_CONTAINS(config_error("", {"train.seq_len=\"long\""}),
-                  "--set train.seq_len=\"long\": train.seq_len: expected an integer, found a string");
+  EXPECT_CONTAINS(config_error("", {"train.lr=fast"}),
+                  "--set train.lr=fast: 'fast' is not a TOML value");
+  EXPECT_CONTAINS(
+      config_error("", {"train.seq_len=\"long\""}),
+      "--set train.seq_len=\"long\": train.seq_len: expected an integer, found a string");
   EXPECT_CONTAINS(config_error("", {"train.seq_len=0"}), "train.seq_len = 0 is out of range");
   EXPECT_CONTAINS(config_error("", {"attention.segment_length=[1]"}),
                   "did you mean 'attention.segment_lengths'?");
@@ -214,7 +221,8 @@ TEST(ExperimentDocs, EveryKeyIsDocumentedWithItsDefault) {
     ASSERT_NE(at, std::string::npos) << field.key << " is not documented in docs/config.md";
     const std::string line = section.substr(at + 1, section.find('\n', at + 1) - at - 1);
     EXPECT_NE(line.find("| `" + field.value + "` |"), std::string::npos)
-        << field.key << ": docs/config.md does not give the default " << field.value << ": " << line;
+        << field.key << ": docs/config.md does not give the default " << field.value << ": "
+        << line;
   }
 }
 
