@@ -46,6 +46,11 @@ template <class T>
 struct Bnhd {
   T* data;
   int64_t stride_b, stride_n, stride_h;
+
+  // The head_dim values of (batch b, row n, head h); n counts rows of the view, not positions.
+  T* row(int64_t b, int64_t n, int64_t h) const {
+    return data + b * stride_b + n * stride_n + h * stride_h;
+  }
 };
 // The log-sum-exp of each query row is laid out [batch, head, q_len], contiguous, in fp32 on the
 // GPU and in the compute type on the CPU. A row with no keys has lse = -inf and output 0.

@@ -7,11 +7,6 @@
 namespace longnet::attention::reference {
 namespace {
 
-template <class T>
-T* row(Bnhd<T> x, int64_t b, int64_t n, int64_t h) {
-  return x.data + b * x.stride_b + n * x.stride_n + h * x.stride_h;
-}
-
 // The factor that the product of dims d of query position i and key position j carries.
 double decay(const Spec& spec, const Problem& p, int64_t d, int64_t i, int64_t j) {
   if (spec.xpos_scale_base <= 0) return 1.0;
@@ -31,12 +26,12 @@ Row score_row(const Spec& spec, const Problem& p, Bnhd<const double> q, Bnhd<con
   Row r;
   const int64_t i = p.q_start + qi;
   const double scale = 1.0 / std::sqrt(static_cast<double>(p.head_dim));
-  const double* qr = row(q, b, qi, h);
+  const double* qr = q.row(b, qi, h);
   for (int64_t kj = 0; kj < p.kv_len; ++kj) {
     const int64_t j = p.kv_start + kj;
     const int m = key_multiplicity(spec, p.seq_len, p.heads, h, i, j);
     if (m == 0) continue;
-    const double* kr = row(k, b, kj, h);
+    const double* kr = k.row(b, kj, h);
     double s = 0;
     for (int64_t d = 0; d < p.head_dim; ++d) s += qr[d] * kr[d] * decay(spec, p, d, i, j);
     r.keys.push_back(kj);
@@ -64,10 +59,10 @@ void forward(const Spec& spec, const Problem& p, Bnhd<const double> q, Bnhd<cons
     for (int64_t h = 0; h < p.heads; ++h) {
       for (int64_t qi = 0; qi < p.q_len; ++qi) {
         const Row r = score_row(spec, p, q, k, b, h, qi);
-        double* orow = row(o, b, qi, h);
+        double* orow = o.row(b, qi, h);
         for (int64_t d = 0; d < p.head_dim; ++d) orow[d] = 0;
         for (size_t t = 0; t < r.keys.size(); ++t) {
-          const double* vr = row(v, b, r.keys[t], h);
+          const double* vr = v.row(b, r.keys[t], h);
           const double pr = probability(r, t);
           for (int64_t d = 0; d < p.head_dim; ++d) orow[d] += pr * vr[d];
         }
@@ -86,32 +81,32 @@ void backward(const Spec& spec, const Problem& p, Bnhd<const double> q, Bnhd<con
   for (int64_t b = 0; b < p.batch; ++b) {
     for (int64_t h = 0; h < p.heads; ++h) {
       for (int64_t qi = 0; qi < p.q_len; ++qi) {
-        for (int64_t d = 0; d < dh; ++d) row(dq, b, qi, h)[d] = 0;
+        for (int64_t d = 0; d < dh; ++d) dq.row(b, qi, h)[d] = 0;
       }
       for (int64_t kj = 0; kj < p.kv_len; ++kj) {
-        for (int64_t d = 0; d < dh; ++d) row(dk, b, kj, h)[d] = row(dv, b, kj, h)[d] = 0;
+        for (int64_t d = 0; d < dh; ++d) dk.row(b, kj, h)[d] = dv.row(b, kj, h)[d] = 0;
       }
       for (int64_t qi = 0; qi < p.q_len; ++qi) {
         const int64_t i = p.q_start + qi;
         const Row r = score_row(spec, p, q, k, b, h, qi);
-        const double* qr = row(q, b, qi, h);
-        const double* dor = row(d_o, b, qi, h);
+        const double* qr = q.row(b, qi, h);
+        const double* dor = d_o.row(b, qi, h);
         // dP_t = dO . v_t; the softmax backward needs D = sum_t P_t dP_t (= dO . O).
         std::vector<double> dp(r.keys.size());
         double dsum = 0;
         for (size_t t = 0; t < r.keys.size(); ++t) {
-          const double* vr = row(v, b, r.keys[t], h);
+          const double* vr = v.row(b, r.keys[t], h);
           for (int64_t d = 0; d < dh; ++d) dp[t] += dor[d] * vr[d];
           dsum += probability(r, t) * dp[t];
         }
-        double* dqr = row(dq, b, qi, h);
+        double* dqr = dq.row(b, qi, h);
         for (size_t t = 0; t < r.keys.size(); ++t) {
           const int64_t j = p.kv_start + r.keys[t];
           const double pr = probability(r, t);
           const double ds = pr * (dp[t] - dsum) * scale;
-          const double* kr = row(k, b, r.keys[t], h);
-          double* dkr = row(dk, b, r.keys[t], h);
-          double* dvr = row(dv, b, r.keys[t], h);
+          const double* kr = k.row(b, r.keys[t], h);
+          double* dkr = dk.row(b, r.keys[t], h);
+          double* dvr = dv.row(b, r.keys[t], h);
           for (int64_t d = 0; d < dh; ++d) {
             const double f = decay(spec, p, d, i, j);
             dqr[d] += ds * f * kr[d];

@@ -20,7 +20,7 @@ struct Tensor {
   int64_t batch, len, heads, dim;
 
   T& at(int64_t b, int64_t n, int64_t h, int64_t d) const {
-    return view.data[b * view.stride_b + n * view.stride_n + h * view.stride_h + d];
+    return view.row(b, n, h)[d];
   }
   Bnhd<const T> cview() const { return {view.data, view.stride_b, view.stride_n, view.stride_h}; }
   template <class F>

@@ -4,25 +4,13 @@
 
 #include <cmath>
 
-#include "attention/reference.h"
-#include "attention/tensors.h"
+#include "attention/gradient_check.h"
 
 namespace longnet::attention {
 namespace {
 
-using testing::Tensor;
-
-struct Result {
-  Tensor<double> o;
-  std::vector<double> lse;
-};
-
-Result run_reference(const Spec& spec, const Problem& p, const testing::Qkv<double>& x) {
-  Result r{testing::zeros<double>(p.batch, p.q_len, p.heads, p.head_dim),
-           std::vector<double>(p.batch * p.heads * p.q_len)};
-  reference::forward(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), r.o.view, r.lse.data());
-  return r;
-}
+using Result = testing::Forward<double>;
+using testing::reference_forward;
 
 Problem whole(int64_t batch, int64_t heads, int64_t dim, int64_t n) {
   return {.batch = batch, .heads = heads, .head_dim = dim, .seq_len = n, .q_len = n, .kv_len = n};
@@ -43,7 +31,7 @@ TEST(Reference, TwoKeysWithXposMatchHandComputedSoftmax) {
   const Problem p = whole(1, 1, 2, 2);
   std::mt19937_64 rng(1);
   auto x = testing::random_qkv<double>(p, rng, false);
-  const Result r = run_reference(spec, p, x);
+  const Result r = reference_forward(spec, p, x);
   const double z = 0.4 / 1.4;
   auto dot = [&](int64_t j) { return x.q.at(0, 1, 0, 0) * x.k.at(0, j, 0, 0) + x.q.at(0, 1, 0, 1) * x.k.at(0, j, 0, 1); };
   const double s0 = dot(0) * std::pow(z, 1.0 / 4) / std::sqrt(2.0), s1 = dot(1) / std::sqrt(2.0);
@@ -64,7 +52,7 @@ TEST(Reference, ZeroQueriesAverageTheKeyMultisetAndRowsWithoutKeysAreZero) {
   std::mt19937_64 rng(2);
   auto x = testing::random_qkv<double>(p, rng, false);
   x.q.for_each([](double& v) { v = 0; });
-  const Result r = run_reference(spec, p, x);
+  const Result r = reference_forward(spec, p, x);
   for (int d = 0; d < 3; ++d) {
     const double sum = x.v.at(0, 0, 0, d) + x.v.at(0, 2, 0, d) + 2 * x.v.at(0, 4, 0, d) +
                        x.v.at(0, 5, 0, d) + 2 * x.v.at(0, 6, 0, d);
@@ -73,7 +61,7 @@ TEST(Reference, ZeroQueriesAverageTheKeyMultisetAndRowsWithoutKeysAreZero) {
   EXPECT_NEAR(r.lse[6], std::log(7.0), 1e-14);
   // Head 1, pattern (8,2) has offset 1 and pattern (4,1) offset 0; with a single pattern (8,2),
   // query 4 of head 1 is not selected.
-  const Result single = run_reference(dilated({{8, 2}}), p, x);
+  const Result single = reference_forward(dilated({{8, 2}}), p, x);
   EXPECT_EQ(single.lse[10 + 4], -INFINITY);
   for (int d = 0; d < 3; ++d) EXPECT_EQ(single.o.at(0, 4, 1, d), 0.0);
 }
@@ -86,12 +74,12 @@ TEST(Reference, PatternsMergeWithWeightsSoftmaxOfTheirLse) {
   const std::vector<Pattern> patterns{{5, 1}, {8, 2}, {16, 4}};
   Spec spec = dilated(patterns);
   spec.xpos_scale_base = 8;
-  const Result merged = run_reference(spec, p, x);
+  const Result merged = reference_forward(spec, p, x);
   std::vector<Result> parts;
   for (const Pattern& pat : patterns) {
     Spec one = spec;
     one.patterns = {pat};
-    parts.push_back(run_reference(one, p, x));
+    parts.push_back(reference_forward(one, p, x));
   }
   for (int64_t b = 0; b < 2; ++b)
     for (int64_t h = 0; h < 3; ++h)
@@ -122,13 +110,13 @@ TEST(Reference, XposDependsOnlyOnDistance) {
             .kv_start = 5, .kv_len = 12};
   std::mt19937_64 rng(4);
   auto x = testing::random_qkv<double>(p, rng, false);
-  const Result a = run_reference(spec, p, x);
+  const Result a = reference_forward(spec, p, x);
   p.q_start += 150;
   p.kv_start += 150;
-  const Result b = run_reference(spec, p, x);
+  const Result b = reference_forward(spec, p, x);
   EXPECT_LT(testing::max_abs_diff(a.o, b.o), 1e-12);
   spec.xpos_scale_base = 0;
-  EXPECT_GT(testing::max_abs_diff(a.o, run_reference(spec, p, x).o), 1e-3);  // the decay matters
+  EXPECT_GT(testing::max_abs_diff(a.o, reference_forward(spec, p, x).o), 1e-3);  // the decay matters
 }
 
 // Central differences of L = sum(O * W) in f64 against the reference backward.
@@ -137,36 +125,9 @@ void check_reference_gradient(const Spec& spec, const Problem& p, uint64_t seed)
   auto x = testing::random_qkv<double>(p, rng, false);
   auto w = testing::zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
   testing::fill_normal(w, rng);
-  auto loss = [&] {
-    const Result r = run_reference(spec, p, x);
-    double l = 0;
-    for (int64_t b = 0; b < p.batch; ++b)
-      for (int64_t n = 0; n < p.q_len; ++n)
-        for (int64_t h = 0; h < p.heads; ++h)
-          for (int64_t d = 0; d < p.head_dim; ++d) l += r.o.at(b, n, h, d) * w.at(b, n, h, d);
-    return l;
-  };
-  auto dq = testing::zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  auto dk = testing::zeros<double>(p.batch, p.kv_len, p.heads, p.head_dim);
-  auto dv = testing::zeros<double>(p.batch, p.kv_len, p.heads, p.head_dim);
-  reference::backward(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), w.cview(), dq.view, dk.view, dv.view);
-  const double eps = 1e-5;
-  for (auto [input, grad] : {std::pair{&x.q, &dq}, std::pair{&x.k, &dk}, std::pair{&x.v, &dv}}) {
-    for (int64_t b = 0; b < input->batch; ++b)
-      for (int64_t n = 0; n < input->len; ++n)
-        for (int64_t h = 0; h < input->heads; ++h)
-          for (int64_t d = 0; d < input->dim; ++d) {
-            double& v = input->at(b, n, h, d);
-            const double saved = v;
-            v = saved + eps;
-            const double up = loss();
-            v = saved - eps;
-            const double down = loss();
-            v = saved;
-            ASSERT_NEAR(grad->at(b, n, h, d), (up - down) / (2 * eps), 1e-7)
-                << describe(spec) << " at b" << b << " n" << n << " h" << h << " d" << d;
-          }
-  }
+  const auto g = testing::reference_backward(spec, p, x, w);
+  testing::expect_central_differences(
+      x, w, [&](const testing::Qkv<double>& at) { return reference_forward(spec, p, at); }, g, 1e-7);
 }
 
 TEST(ReferenceBackward, MatchesCentralDifferencesForDilatedWithRepeatsAndXpos) {
