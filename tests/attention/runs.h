@@ -31,6 +31,13 @@ Grads<T> empty_grads(const Problem& p) {
           zeros<T>(p.batch, p.kv_len, p.heads, p.head_dim)};
 }
 
+// A random tensor shaped like O: a gradient dO, or the weights W of the loss sum(O * W).
+inline Tensor<double> random_like_output(const Problem& p, std::mt19937_64& rng) {
+  Tensor<double> t = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
+  fill_normal(t, rng);
+  return t;
+}
+
 inline Forward<double> reference_forward(const Spec& spec, const Problem& p, const Qkv<double>& x) {
   Forward<double> f = empty_forward<double>(p);
   reference::forward(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), f.o.view, f.lse.data());

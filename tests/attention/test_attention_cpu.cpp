@@ -120,8 +120,7 @@ TEST_P(CpuMatchesReference, ForwardAndBackwardInDouble) {
   const Problem& p = c.problem;
   std::mt19937_64 rng(std::hash<std::string>{}(c.name));
   const auto x = random_qkv<double>(p, rng, c.fused_qkv);
-  auto d_o = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  fill_normal(d_o, rng);
+  const auto d_o = random_like_output(p, rng);
 
   const auto want = reference_forward(c.spec, p, x);
   const auto got = cpu_forward(c.spec, p, x);
@@ -150,17 +149,28 @@ TEST_P(CpuMatchesReference, ForwardInFloat) {
 INSTANTIATE_TEST_SUITE_P(Geometries, CpuMatchesReference, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
 
+// Random inputs and dO, then the CPU forward and backward.
+struct CpuRun {
+  Qkv<double> x;
+  Tensor<double> d_o;
+  Forward<double> f;
+  Grads<double> g;
+};
+
+CpuRun run_cpu(const Spec& spec, const Problem& p, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto x = random_qkv<double>(p, rng, false);
+  auto d_o = random_like_output(p, rng);
+  auto f = cpu_forward(spec, p, x);
+  auto g = cpu_backward(spec, p, x, f, d_o);
+  return {std::move(x), std::move(d_o), std::move(f), std::move(g)};
+}
+
 TEST(CpuAttention, RowsThatNoPatternSelectsGetZeroOutputMinusInfLseAndZeroGradient) {
   // Dilations 2 and 4 only: with interleaved offsets head 1 reads odd positions, so even query
   // positions of head 1 are selected by no pattern.
   const Spec spec = dilated({{16, 2}, {32, 4}}, true, kInterleaved, 16);
-  const Problem p = whole(1, 2, 6, 40);
-  std::mt19937_64 rng(11);
-  const auto x = random_qkv<double>(p, rng, false);
-  auto d_o = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  fill_normal(d_o, rng);
-  const auto f = cpu_forward(spec, p, x);
-  const auto g = cpu_backward(spec, p, x, f, d_o);
+  const auto [x, d_o, f, g] = run_cpu(spec, whole(1, 2, 6, 40), 11);
   for (int64_t i = 0; i < 40; i += 2) {
     EXPECT_EQ(f.lse[1 * 40 + i], -INFINITY) << "position " << i;
     for (int64_t d = 0; d < 6; ++d) {
@@ -178,12 +188,7 @@ TEST(CpuAttention, RowsThatNoPatternSelectsGetZeroOutputMinusInfLseAndZeroGradie
 TEST(CpuAttention, BackwardAccumulatesWhenAsked) {
   const Spec spec = dilated({{16, 1}, {32, 2}}, true, kInterleaved, 16);
   const Problem p = whole(1, 2, 6, 70);
-  std::mt19937_64 rng(12);
-  const auto x = random_qkv<double>(p, rng, false);
-  auto d_o = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  fill_normal(d_o, rng);
-  const auto f = cpu_forward(spec, p, x);
-  const auto once = cpu_backward(spec, p, x, f, d_o);
+  const auto [x, d_o, f, once] = run_cpu(spec, p, 12);
   Grads<double> twice = cpu_backward(spec, p, x, f, d_o);
   attention_backward_cpu<double>(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), f.o.cview(),
                                  f.lse.data(), d_o.cview(), twice.dq.view, twice.dk.view,
@@ -198,8 +203,7 @@ TEST(CpuAttention, BackwardAccumulatesWhenAsked) {
 void check_cpu_gradient(const Spec& spec, const Problem& p, uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto x = random_qkv<double>(p, rng, false);
-  auto w = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  fill_normal(w, rng);
+  const auto w = random_like_output(p, rng);
   const auto g = cpu_backward(spec, p, x, cpu_forward(spec, p, x), w);
   expect_central_differences(x, w, [&](const Qkv<double>& at) { return cpu_forward(spec, p, at); }, g, 1e-7);
 }
