@@ -84,11 +84,14 @@ std::vector<Case> cases() {
        whole(2, 3, 8, 100)},
       {"dilated_large_r_small_key_blocks", dilated({{200, 16}, {300, 40}}, true, kInterleaved, 4),
        whole(1, 2, 6, 300)},
+      {"dilated_r_beyond_w_heads_without_keys", dilated({{4, 8}, {16, 1}}, true, kBlocked, 16),
+       whole(1, 8, 4, 40)},
       {"dilated_repeated_pattern", dilated({{32, 2}, {32, 2}}, true, kInterleaved, 0), whole(1, 2, 8, 80)},
       {"dilated_fused_qkv", dilated({{32, 1}, {64, 4}}, true, kInterleaved, 16), whole(2, 4, 8, 130), true},
       {"dilated_dh64", dilated({{32, 1}, {64, 2}}, true, kInterleaved, 512), whole(1, 2, 64, 90)},
       {"sparse_causal", sparse(16, 4, true, 16), whole(2, 5, 6, 150)},
       {"sparse_noncausal", sparse(16, 4, false, 0), whole(1, 5, 6, 150)},
+      {"sparse_summary_not_dividing_block", sparse(10, 3, true, 16), whole(1, 4, 6, 77)},
       {"sparse_partial_last_block", sparse(32, 8, true, 32), whole(1, 3, 8, 90), true},
       {"window_dilated", dilated({{16, 1}, {64, 4}}, true, kInterleaved, 16), window(3, 8, 200, 70, 90, 20, 150)},
       {"window_dilated_noncausal", dilated({{16, 1}, {64, 4}}, false, kBlocked, 16),
@@ -183,6 +186,15 @@ TEST(CpuAttention, RowsThatNoPatternSelectsGetZeroOutputMinusInfLseAndZeroGradie
   for (const auto* t : {&f.o, &g.dq, &g.dk, &g.dv}) {
     t->for_each([](double& v) { ASSERT_FALSE(std::isnan(v)); });
   }
+}
+
+TEST(CpuAttention, EmptyKvWindowGivesEveryRowNoKeys) {
+  const Problem p{.batch = 1, .heads = 2, .head_dim = 4, .seq_len = 50, .q_start = 10, .q_len = 20,
+                  .kv_start = 30, .kv_len = 0};
+  const auto [x, d_o, f, g] = run_cpu(dense(false, 16), p, 16);
+  for (double l : f.lse) EXPECT_EQ(l, -INFINITY);
+  f.o.for_each([](double& v) { EXPECT_EQ(v, 0.0); });
+  g.dq.for_each([](double& v) { EXPECT_EQ(v, 0.0); });
 }
 
 TEST(CpuAttention, BackwardAccumulatesWhenAsked) {

@@ -68,9 +68,7 @@ class BackwardTile {
       lse_[r] = in_.lse[(b * p_.heads + h) * p_.q_len + qi];
       const T* o = in_.o.row(b, qi, h);
       const T* d_o = in_.d_o.row(b, qi, h);
-      T sum = 0;
-      for (int64_t d = 0; d < dim; ++d) sum += d_o[d] * o[d];
-      delta_[r] = sum;
+      delta_[r] = cpu::dot(d_o, o, dim);
     }
     cpu::for_each_key_block(spec_, group.runs, [&](const cpu::KeyRun& keys) {
       scores_.compute(in_.q, in_.k, b, h, group.rows, keys);
@@ -85,9 +83,7 @@ class BackwardTile {
           if (prob == T(0)) continue;
           const int64_t kj = keys.first + t * keys.step - p_.kv_start;
           const T* v = in_.v.row(b, kj, h);
-          T dp = 0;
-          for (int64_t d = 0; d < dim; ++d) dp += d_o[d] * v[d];
-          const T ds = prob * (dp - delta_[r]);
+          const T ds = prob * (cpu::dot(d_o, v, dim) - delta_[r]);
           const T* ks = scores_.k_scaled(t);
           const T* kf = scores_.k_factor(t);
           T* dk = &dk_[kj * dim];
