@@ -202,8 +202,8 @@ TEST(CpuAttention, BackwardAccumulatesWhenAsked) {
   const Problem p = whole(1, 2, 6, 70);
   const auto [x, d_o, f, once] = run_cpu(spec, p, 12);
   Grads<double> twice = cpu_backward(spec, p, x, f, d_o);
-  attention_backward_cpu<double>(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), f.o.cview(),
-                                 f.lse.data(), d_o.cview(), twice.dq.view, twice.dk.view,
+  attention_backward_cpu<double>(spec, p, x.q.view, x.k.view, x.v.view, f.o.view,
+                                 f.lse.data(), d_o.view, twice.dq.view, twice.dk.view,
                                  twice.dv.view, /*accumulate=*/true);
   for (auto [a, b] : {std::pair{&once.dq, &twice.dq}, std::pair{&once.dk, &twice.dk}, std::pair{&once.dv, &twice.dv}}) {
     for (int64_t n = 0; n < a->len; ++n)
