@@ -9,18 +9,10 @@
 #include <vector>
 
 #include "attention/cpu/key_plan.h"
+#include "attention/cpu/vector_ops.h"
 #include "attention/spec.h"
 
 namespace longnet::attention::cpu {
-
-// a . b over n values; the simd reduction lets the compiler vectorise the sum.
-template <class T>
-T dot(const T* a, const T* b, int64_t n) {
-  T sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t d = 0; d < n; ++d) sum += a[d] * b[d];
-  return sum;
-}
 
 template <class T>
 class BlockScores {
