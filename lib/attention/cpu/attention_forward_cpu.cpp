@@ -1,8 +1,6 @@
 // Forward: per query tile, each component (pattern) runs an online softmax over its key blocks,
 // then its (O_i, lse_i) is merged into the running (O, lse) of the row with weights
 // softmax(lse_i). The running pair lives in the output itself, so memory stays O(N).
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
