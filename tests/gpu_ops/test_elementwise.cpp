@@ -22,9 +22,9 @@ void visit_indices(const Extent& e, const Strides& stride, const std::function<v
           f(i0 * stride[0] + i1 * stride[1] + i2 * stride[2] + i3 * stride[3], dense++);
 }
 
-// A view of kExtent stored transposed in its last two dimensions, with padding: not contiguous.
-Strides transposed_strides() { return {3 * 8 * 5, 8 * 5, 1, 8}; }
-int64_t transposed_span() { return 2 * 3 * 8 * 5; }
+// A view of kExtent stored transposed in its last two dimensions ([7, 5] padded to [7, 8]).
+Strides transposed_strides() { return {3 * 56, 56, 1, 8}; }
+int64_t transposed_span() { return 2 * 3 * 56; }
 
 struct UnaryCase {
   UnaryOp op;
