@@ -61,8 +61,7 @@ void adamw_step(DeviceContext& ctx, const AdamWHyper& h, int64_t n, DType grad_t
   double bc2 = 1.0 - std::pow(double(h.beta2), double(h.step));
   Step s{h.lr, h.beta1, h.beta2, h.eps, 1.f - h.lr * h.weight_decay, float(h.lr / bc1), float(1.0 / std::sqrt(bc2)),
          h.grad_scale};
-  auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
-  bool vec = n % 8 == 0 && aligned(grad) && aligned(master) && aligned(m) && aligned(v) && aligned(param);
+  bool vec = n % 8 == 0 && aligned16(grad) && aligned16(master) && aligned16(m) && aligned16(v) && aligned16(param);
   constexpr int kThreads = 256;
   if (vec)
     adamw_kernel<true><<<blocks_for(n / 8, kThreads), kThreads, 0, ctx.stream()>>>(s, n, grad_type, grad, master, m, v,

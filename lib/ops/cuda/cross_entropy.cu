@@ -104,7 +104,7 @@ void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows log
   if (s.rows == 0) return;
   if (s.rows > INT32_MAX) raise_error("cross_entropy: " + std::to_string(s.rows) + " rows is more than one launch takes");
   auto aligned = [](const void* p, int64_t stride) {
-    return reinterpret_cast<uintptr_t>(p) % 16 == 0 && stride % 8 == 0;
+    return aligned16(p) && stride % 8 == 0;
   };
   bool vec = s.vocab % 8 == 0 && aligned(logits.data, logits.stride) && aligned(dlogits.data, dlogits.stride);
   Args a{s, logits, dlogits, targets, loss, grad_scale};

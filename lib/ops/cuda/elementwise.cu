@@ -119,10 +119,10 @@ void launch(DeviceContext& ctx, const Extent& e, const OutView& out, const InVie
   o.alpha = alpha;
 
   Strides dense = dense_strides(e);
-  bool fast = n % 8 == 0 && out.stride == dense && reinterpret_cast<uintptr_t>(out.data) % 16 == 0;
+  bool fast = n % 8 == 0 && out.stride == dense && aligned16(out.data);
   for (int v = 0; v < kInputs; ++v)
     fast = fast && in[v].stride == dense &&
-           reinterpret_cast<uintptr_t>(in[v].data) % 16 == 0;
+           aligned16(in[v].data);
   constexpr int kThreads = 256;
   if (fast) {
     dense_kernel<kInputs><<<blocks_for(n / 8, kThreads), kThreads, 0, ctx.stream()>>>(o, n / 8);

@@ -12,28 +12,28 @@ namespace {
 using namespace detail;
 
 __global__ void forward_kernel(int64_t tokens, int64_t dim, DType t, const int32_t* ids, ConstRows table, Rows out) {
-  int64_t token = (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) >> 5;
+  int64_t token = global_warp();
   if (token >= tokens) return;
   int64_t src = ids[token] * table.stride, dst = token * out.stride;
-  for (int64_t i = threadIdx.x & 31; i < dim; i += 32) store(out.data, t, dst + i, load(table.data, t, src + i));
+  for (int64_t i = lane_id(); i < dim; i += 32) store(out.data, t, dst + i, load(table.data, t, src + i));
 }
 
 __global__ void zero_rows_kernel(int64_t rows, int64_t dim, DType t, Rows m) {
-  int64_t row = (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) >> 5;
+  int64_t row = global_warp();
   if (row >= rows) return;
-  for (int64_t i = threadIdx.x & 31; i < dim; i += 32) store(m.data, t, row * m.stride + i, 0.f);
+  for (int64_t i = lane_id(); i < dim; i += 32) store(m.data, t, row * m.stride + i, 0.f);
 }
 
 // One warp per position of the sorted ids; the warp at the start of an id's run sums the run.
 __global__ void segment_sum_kernel(int64_t tokens, int64_t dim, const int32_t* sorted_ids, const int32_t* order,
                                    DType dout_type, ConstRows dout, DType dtable_type, Rows dtable) {
-  int64_t pos = (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) >> 5;
+  int64_t pos = global_warp();
   if (pos >= tokens) return;
   const int32_t id = sorted_ids[pos];
   if (pos > 0 && sorted_ids[pos - 1] == id) return;
   int64_t end = pos + 1;
   while (end < tokens && sorted_ids[end] == id) ++end;
-  for (int64_t i = threadIdx.x & 31; i < dim; i += 32) {
+  for (int64_t i = lane_id(); i < dim; i += 32) {
     float acc = 0.f;
     for (int64_t p = pos; p < end; ++p) acc += load(dout.data, dout_type, order[p] * dout.stride + i);
     store(dtable.data, dtable_type, id * dtable.stride + i, acc);

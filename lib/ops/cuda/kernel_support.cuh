@@ -54,7 +54,12 @@ __device__ __forceinline__ void store8(void* p, DType t, int64_t i, const float 
   }
 }
 
-__device__ __forceinline__ bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
+// For kernels that give one warp to each row (or output): this thread's warp across the grid.
+__device__ __forceinline__ int64_t global_warp() { return (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) >> 5; }
+__device__ __forceinline__ int lane_id() { return threadIdx.x & 31; }
+
+// Whether p may be accessed 16 bytes at a time (the load8/store8 paths); null counts as aligned.
+inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 // NaN-propagating max (fmaxf would drop a NaN).
 __device__ __forceinline__ float max_nan(float a, float b) { return (a > b || a != a) ? a : b; }

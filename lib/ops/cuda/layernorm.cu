@@ -50,8 +50,8 @@ struct Forward {
 // One warp per row; the row is read three times (mean, variance, output), from cache after the first.
 template <bool kVec>
 __global__ void forward_kernel(Forward f) {
-  int64_t row = (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) >> 5;
-  int lane = threadIdx.x & 31;
+  int64_t row = global_warp();
+  int lane = lane_id();
   if (row >= f.s.rows) return;
   const int64_t dim = f.s.dim;
   const DType t = f.s.act;
@@ -101,8 +101,8 @@ struct Backward {
 // dx = rstd * (g dy - mean(g dy) - xhat * mean(g dy xhat)), one warp per row.
 template <bool kVec>
 __global__ void backward_data_kernel(Backward b) {
-  int64_t row = (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) >> 5;
-  int lane = threadIdx.x & 31;
+  int64_t row = global_warp();
+  int lane = lane_id();
   if (row >= b.s.rows) return;
   const int64_t dim = b.s.dim;
   const DType t = b.s.act;
@@ -176,7 +176,7 @@ __global__ void combine_params_kernel(int64_t dim, int chunks, DType t, const fl
 bool vectorizable(const LayerNormShape& s, std::initializer_list<const void*> ptrs,
                   std::initializer_list<int64_t> strides) {
   bool ok = s.dim % 8 == 0;
-  for (const void* p : ptrs) ok = ok && reinterpret_cast<uintptr_t>(p) % 16 == 0;
+  for (const void* p : ptrs) ok = ok && aligned16(p);
   for (int64_t st : strides) ok = ok && st % 8 == 0;
   return ok;
 }

@@ -44,8 +44,8 @@ __device__ __forceinline__ float finish(const Plan& p, float v) {
 
 // Reduced dimension contiguous: one warp per output, lanes stride through it.
 __global__ void warp_kernel(Plan p, int64_t outputs) {
-  int64_t o = (blockIdx.x * int64_t(blockDim.x) + threadIdx.x) >> 5;
-  int lane = threadIdx.x & 31;
+  int64_t o = global_warp();
+  int lane = lane_id();
   if (o >= outputs) return;
   int64_t in_off, out_off;
   offsets(p, o, in_off, out_off);
