@@ -1,0 +1,61 @@
+#pragma once
+// The f64 reference on the same bf16 inputs, and the tolerance checks of the GPU tests.
+//
+// Tolerances (bf16 storage, fp32 accumulation): O within 1e-2 absolute + 1e-2 relative (O is
+// a convex mix of unit-variance values; bf16 rounding of O itself is 4e-3 relative); lse within
+// 1e-2 absolute (log scale); gradients within 2e-2 of their largest magnitude + 2e-2 relative
+// (bf16 rounding of dS and of O inside D = rowsum(dO * O) add up over many keys). -inf lse and
+// exact zeros (rows no pattern selects) must match exactly, and nothing may be NaN.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "reference_run.h"
+
+namespace longnet::attention::testing {
+
+// Every element within atol + rtol * |want|; infinities and zeros of `want` exactly; no NaN.
+inline void expect_close(const std::string& what, const std::vector<float>& got,
+                         const std::vector<double>& want, double atol, double rtol) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  size_t bad = 0, first = 0;
+  double worst = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double g = got[i], w = want[i];
+    bool ok;
+    if (std::isinf(w) || w == 0) {
+      ok = g == w;
+    } else {
+      ok = std::isfinite(g) && std::abs(g - w) <= atol + rtol * std::abs(w);
+      if (std::isfinite(g)) worst = std::max(worst, std::abs(g - w));
+    }
+    if (!ok && bad++ == 0) first = i;
+  }
+  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << got.size() << " elements off; first at "
+                     << first << " got " << got[first] << " want " << want[first]
+                     << "; largest finite error " << worst;
+}
+
+inline double max_abs(const std::vector<double>& x) {
+  double m = 0;
+  for (double v : x) m = std::max(m, std::abs(v));
+  return m;
+}
+
+inline void expect_forward(const GpuResult& got, const Expected& want) {
+  expect_close("O", got.o, want.o, 1e-2, 1e-2);
+  expect_close("lse", got.lse, want.lse, 1e-2, 0);
+}
+
+inline void expect_backward(const GpuResult& got, const Expected& want) {
+  for (auto [name, g, w] : {std::tuple{"dQ", &got.dq, &want.dq}, {"dK", &got.dk, &want.dk},
+                            {"dV", &got.dv, &want.dv}}) {
+    const double scale = std::max(max_abs(*w), 1e-30);
+    expect_close(name, *g, *w, 2e-2 * scale, 2e-2);
+  }
+}
+
+}  // namespace longnet::attention::testing
