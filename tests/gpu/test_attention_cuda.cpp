@@ -110,6 +110,18 @@ TEST(CudaAttention, QueriesAndKeysAtGlobalOffsets) {
   check_against_reference(dense(false), p);
 }
 
+TEST(CudaAttention, DilationLongerThanSegmentLeavesSomeHeadsWithoutRows) {
+  // (4, 8): heads with offset 4..7 select nothing in that pattern; (64, 1) selects every row.
+  check_against_reference(dilated({{4, 8}, {64, 1}}, true), whole(1, 8, 64, 150));
+  check_against_reference(dilated({{4, 8}}, false), whole(1, 8, 64, 150));
+}
+
+TEST(CudaAttention, EmptyKeyWindowGivesZeroOutputAndGradients) {
+  Problem p = whole(1, 2, 64, 100);
+  p.kv_len = 0;
+  check_against_reference(dense(false), p);
+}
+
 TEST(CudaAttention, RowsNoPatternSelectsAreZeroWithMinusInfinityLse) {
   // One pattern (64, 2): head 0 selects even positions, head 1 odd ones.
   const Spec spec = dilated({{64, 2}}, true);

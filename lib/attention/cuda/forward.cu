@@ -62,6 +62,7 @@ __device__ void online_softmax(const ForwardSmem<Dh>& sm, int row0, bool causal)
     }
     sum = warp_sum(sum);
     for (int d = lane; d < Dh; d += 32) sm.o[row * Ld<Dh>::accum + d] *= alpha;
+    __syncwarp();  // every lane has read m and l of this row
     if (lane == 0) {
       sm.l[row] = sm.l[row] * alpha + sum;
       sm.m[row] = m_new;

@@ -94,6 +94,7 @@ __device__ void warp_mma(float* c, int ldc, const bf16* a, int lda, const bf16* 
                              ldb);
       wmma::mma_sync(fc, fa, fb, fc);
     }
+    __syncwarp();  // every lane has read C before any lane overwrites it
     wmma::store_matrix_sync(c + n * 16, fc, ldc, wmma::mem_row_major);
   }
 }
