@@ -3,8 +3,8 @@
 //
 // Tolerances (bf16 storage, fp32 accumulation): O within 1e-2 absolute + 1e-2 relative (O is
 // a convex mix of unit-variance values; bf16 rounding of O itself is 4e-3 relative); lse within
-// 1e-2 absolute (log scale); gradients within 2e-2 of the largest gradient magnitude + 2e-2 relative
-// (bf16 rounding of dS and of O inside D = rowsum(dO * O) add up over many keys). -inf lse and
+// 1e-2 absolute (log scale); gradients within 2e-2 of the call's largest gradient magnitude
+// + 2e-2 relative (bf16 rounding of dS and of O inside D = rowsum(dO * O) add up over many keys). -inf lse and
 // exact zeros of O (rows no pattern selects) must match exactly, and nothing may be NaN. A zero
 // gradient may come from cancellation (a query with one key has dQ = 0), so gradient zeros get
 // the tolerance; the rows no pattern selects are checked for exact zeros by their own test.

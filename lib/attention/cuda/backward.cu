@@ -142,32 +142,25 @@ __global__ void __launch_bounds__(kThreads)
   BackwardSmem<Dh>::carve(reinterpret_cast<uintptr_t>(smem), &sm, true);
   const int h = blockIdx.y;
   const int64_t b = blockIdx.z;
-  const Group grp = key_group(pass, h, first_group + blockIdx.x / tiles_per_group);
-  const int64_t m_hi = grp.k.count_below(g.kv_start + g.kv_len);
-  const int64_t j0 = grp.k.count_below(g.kv_start) + blockIdx.x % tiles_per_group * kBlockN;
-  if (j0 >= m_hi) return;
-  const int rows_k = static_cast<int>(min(int64_t{kBlockN}, m_hi - j0));
-  int64_t i_lo = grp.q.count_below(g.q_start);
-  const int64_t i_hi = grp.q.count_below(g.q_start + g.q_len);
-  if (pass.causal) i_lo = max(i_lo, grp.q.count_below(grp.k.pos(j0)));
+  const TileWork w = key_tile_work(pass, g, h, first_group + blockIdx.x / tiles_per_group,
+                                   blockIdx.x % tiles_per_group, kBlockN);
+  if (w.rows == 0) return;
+  const int rows_k = w.rows;
 
-  map_positions(sm.kpos, grp.k, j0, rows_k, kBlockN);
+  map_positions(sm.kpos, w.grp.k, w.first, rows_k, kBlockN);
   for (int i = threadIdx.x; i < kBlockN * Ld<Dh>::accum; i += kThreads) sm.acc_a[i] = sm.acc_b[i] = 0;
-  for (int i = threadIdx.x; i < Dh / 2; i += kThreads) sm.decay[i] = g.decay_log2[i];
-  const float* decay = g.xpos ? sm.decay : nullptr;
-  const RowView q{a.q.data + b * a.q.stride_b + h * a.q.stride_h, a.q.stride_n};
-  const RowView k{a.k.data + b * a.k.stride_b + h * a.k.stride_h, a.k.stride_n};
-  const RowView v{a.v.data + b * a.v.stride_b + h * a.v.stride_h, a.v.stride_n};
-  const RowView d_o{a.d_o.data + b * a.d_o.stride_b + h * a.d_o.stride_h, a.d_o.stride_n};
+  const float* decay = stage_decay<Dh>(sm.decay, g);
+  const RowView q = rows_of(a.q, b, h), k = rows_of(a.k, b, h), v = rows_of(a.v, b, h),
+                d_o = rows_of(a.d_o, b, h);
   __syncthreads();
   if (!decay) load_rows<Dh>(sm.k, k, g.kv_start, sm.kpos, kBlockN, nullptr, 0, 0);
   load_rows<Dh>(sm.v, v, g.kv_start, sm.kpos, kBlockN, nullptr, 0, 0);
 
   const int row0 = threadIdx.x / 32 * 16;
   float* scratch = sm.scratch + threadIdx.x / 32 * 16 * kLdScratch;
-  for (int64_t i0 = i_lo; i0 < i_hi; i0 += kBlockM) {
-    const int rows_q = static_cast<int>(min(int64_t{kBlockM}, i_hi - i0));
-    map_positions(sm.qpos, grp.q, i0, rows_q, kBlockM);
+  for (int64_t i0 = w.lo; i0 < w.hi; i0 += kBlockM) {
+    const int rows_q = static_cast<int>(min(int64_t{kBlockM}, w.hi - i0));
+    map_positions(sm.qpos, w.grp.q, i0, rows_q, kBlockM);
     __syncthreads();
     load_row_stats(sm, a, g, b, h);
     const int64_t origin = xpos_origin(sm.qpos[0], sm.kpos[rows_k - 1]);
@@ -218,23 +211,15 @@ __global__ void __launch_bounds__(kThreads)
   BackwardSmem<Dh>::carve(reinterpret_cast<uintptr_t>(smem), &sm, false);
   const int h = blockIdx.y;
   const int64_t b = blockIdx.z;
-  const Group grp = query_group(pass, h, first_group + blockIdx.x / tiles_per_group);
-  const int64_t q_hi = grp.q.count_below(g.q_start + g.q_len);
-  const int64_t i0 = grp.q.count_below(g.q_start) + blockIdx.x % tiles_per_group * kBlockM;
-  if (i0 >= q_hi) return;
-  const int rows_q = static_cast<int>(min(int64_t{kBlockM}, q_hi - i0));
-  const int64_t m_lo = grp.k.count_below(g.kv_start);
-  int64_t m_hi = grp.k.count_below(g.kv_start + g.kv_len);
-  if (pass.causal) m_hi = min(m_hi, grp.k.count_below(grp.q.pos(i0 + rows_q - 1) + 1));
+  const TileWork w = query_tile_work(pass, g, h, first_group + blockIdx.x / tiles_per_group,
+                                     blockIdx.x % tiles_per_group, kBlockM);
+  if (w.rows == 0) return;
 
-  map_positions(sm.qpos, grp.q, i0, rows_q, kBlockM);
+  map_positions(sm.qpos, w.grp.q, w.first, w.rows, kBlockM);
   for (int i = threadIdx.x; i < kBlockM * Ld<Dh>::accum; i += kThreads) sm.acc_a[i] = 0;
-  for (int i = threadIdx.x; i < Dh / 2; i += kThreads) sm.decay[i] = g.decay_log2[i];
-  const float* decay = g.xpos ? sm.decay : nullptr;
-  const RowView q{a.q.data + b * a.q.stride_b + h * a.q.stride_h, a.q.stride_n};
-  const RowView k{a.k.data + b * a.k.stride_b + h * a.k.stride_h, a.k.stride_n};
-  const RowView v{a.v.data + b * a.v.stride_b + h * a.v.stride_h, a.v.stride_n};
-  const RowView d_o{a.d_o.data + b * a.d_o.stride_b + h * a.d_o.stride_h, a.d_o.stride_n};
+  const float* decay = stage_decay<Dh>(sm.decay, g);
+  const RowView q = rows_of(a.q, b, h), k = rows_of(a.k, b, h), v = rows_of(a.v, b, h),
+                d_o = rows_of(a.d_o, b, h);
   __syncthreads();
   load_row_stats(sm, a, g, b, h);
   load_rows<Dh>(sm.d_o, d_o, g.q_start, sm.qpos, kBlockM, nullptr, 0, 0);
@@ -242,22 +227,16 @@ __global__ void __launch_bounds__(kThreads)
 
   const int row0 = threadIdx.x / 32 * 16;
   float* scratch = sm.scratch + threadIdx.x / 32 * 16 * kLdScratch;
-  for (int64_t m0 = m_lo; m0 < m_hi; m0 += kBlockN) {
-    const int rows_k = static_cast<int>(min(int64_t{kBlockN}, m_hi - m0));
-    map_positions(sm.kpos, grp.k, m0, rows_k, kBlockN);
-    __syncthreads();
-    const int64_t origin = xpos_origin(sm.qpos[0], sm.kpos[rows_k - 1]);
-    if (decay) load_rows<Dh>(sm.q, q, g.q_start, sm.qpos, kBlockM, decay, origin, 1.0f);
-    load_rows<Dh>(sm.k, k, g.kv_start, sm.kpos, kBlockN, decay, origin, -1.0f);
-    load_rows<Dh>(sm.v, v, g.kv_start, sm.kpos, kBlockN, nullptr, 0, 0);
-    __syncthreads();
+  for (int64_t m0 = w.lo; m0 < w.hi; m0 += kBlockN) {
+    const int rows_k = static_cast<int>(min(int64_t{kBlockN}, w.hi - m0));
+    const int64_t origin = stage_key_tile<Dh>(sm, w.grp.k, m0, rows_k, g, q, k, v, decay);
     probabilities_and_ds(sm, row0, pass.causal);
     accumulate_scaled<wmma::row_major, kBlockN / 16, Dh>(sm.acc_a, sm.ds + row0 * kLdProb,
                                                          kLdProb, sm.k, scratch, sm.qpos, row0,
                                                          decay, origin, 1.0f);
     __syncthreads();
   }
-  add_rows<Dh>(a.dq_acc, sm.acc_a, sm.qpos, rows_q, g.q_start, g.q_len, g.heads, b, h);
+  add_rows<Dh>(a.dq_acc, sm.acc_a, sm.qpos, w.rows, g.q_start, g.q_len, g.heads, b, h);
 }
 
 template <class Kernel>

@@ -104,39 +104,25 @@ __global__ void __launch_bounds__(kThreads)
   ForwardSmem<Dh>::carve(reinterpret_cast<uintptr_t>(smem), &sm);
   const int h = blockIdx.y;
   const int64_t b = blockIdx.z;
-  const Group grp = query_group(pass, h, first_group + blockIdx.x / tiles_per_group);
-  const int64_t q_hi = grp.q.count_below(g.q_start + g.q_len);
-  const int64_t i0 = grp.q.count_below(g.q_start) + blockIdx.x % tiles_per_group * kBlockM;
-  if (i0 >= q_hi) return;
-  const int rows_q = static_cast<int>(min(int64_t{kBlockM}, q_hi - i0));
-  const int64_t m_lo = grp.k.count_below(g.kv_start);
-  int64_t m_hi = grp.k.count_below(g.kv_start + g.kv_len);
-  if (pass.causal) m_hi = min(m_hi, grp.k.count_below(grp.q.pos(i0 + rows_q - 1) + 1));
+  const TileWork w = query_tile_work(pass, g, h, first_group + blockIdx.x / tiles_per_group,
+                                     blockIdx.x % tiles_per_group, kBlockM);
+  if (w.rows == 0) return;
 
-  map_positions(sm.qpos, grp.q, i0, rows_q, kBlockM);
+  map_positions(sm.qpos, w.grp.q, w.first, w.rows, kBlockM);
   for (int i = threadIdx.x; i < kBlockM; i += kThreads) {
     sm.m[i] = -INFINITY;
     sm.l[i] = 0;
   }
   for (int i = threadIdx.x; i < kBlockM * Ld<Dh>::accum; i += kThreads) sm.o[i] = 0;
-  for (int i = threadIdx.x; i < Dh / 2; i += kThreads) sm.decay[i] = g.decay_log2[i];
-  const float* decay = g.xpos ? sm.decay : nullptr;
-  const RowView q{qv.data + b * qv.stride_b + h * qv.stride_h, qv.stride_n};
-  const RowView k{kv.data + b * kv.stride_b + h * kv.stride_h, kv.stride_n};
-  const RowView v{vv.data + b * vv.stride_b + h * vv.stride_h, vv.stride_n};
+  const float* decay = stage_decay<Dh>(sm.decay, g);
+  const RowView q = rows_of(qv, b, h), k = rows_of(kv, b, h), v = rows_of(vv, b, h);
   __syncthreads();
   if (!decay) load_rows<Dh>(sm.q, q, g.q_start, sm.qpos, kBlockM, nullptr, 0, 0);
 
   const int row0 = threadIdx.x / 32 * 16;
-  for (int64_t m0 = m_lo; m0 < m_hi; m0 += kBlockN) {
-    const int rows_k = static_cast<int>(min(int64_t{kBlockN}, m_hi - m0));
-    map_positions(sm.kpos, grp.k, m0, rows_k, kBlockN);
-    __syncthreads();
-    const int64_t origin = xpos_origin(sm.qpos[0], sm.kpos[rows_k - 1]);
-    if (decay) load_rows<Dh>(sm.q, q, g.q_start, sm.qpos, kBlockM, decay, origin, 1.0f);
-    load_rows<Dh>(sm.k, k, g.kv_start, sm.kpos, kBlockN, decay, origin, -1.0f);
-    load_rows<Dh>(sm.v, v, g.kv_start, sm.kpos, kBlockN, nullptr, 0, 0);
-    __syncthreads();
+  for (int64_t m0 = w.lo; m0 < w.hi; m0 += kBlockN) {
+    const int rows_k = static_cast<int>(min(int64_t{kBlockN}, w.hi - m0));
+    stage_key_tile<Dh>(sm, w.grp.k, m0, rows_k, g, q, k, v, decay);
     warp_mma<wmma::row_major, wmma::col_major, kBlockN / 16, Dh / 16>(
         sm.s + row0 * kLdScore, kLdScore, sm.q + row0 * Ld<Dh>::rows, Ld<Dh>::rows, sm.k,
         Ld<Dh>::rows, false);

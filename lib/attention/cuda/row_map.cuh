@@ -60,4 +60,41 @@ __device__ inline Group key_group(const Pass& p, int head, int64_t s) {
   return {strided_rows(start + p.period, p.seq_len, 1), k};
 }
 
+// What one CTA does in a pass: it owns rows [first, first + rows) of one side of a group and
+// visits indices [lo, hi) of the other side (rows == 0: nothing).
+struct TileWork {
+  Group grp;
+  int64_t first;
+  int rows;
+  int64_t lo, hi;
+};
+
+// Owns a tile of a group's queries (forward, dQ); visits the keys they can see.
+__device__ inline TileWork query_tile_work(const Pass& p, const CallGeometry& g, int head,
+                                           int64_t group, int64_t tile, int tile_rows) {
+  TileWork w{query_group(p, head, group)};
+  const int64_t end = w.grp.q.count_below(g.q_start + g.q_len);
+  w.first = w.grp.q.count_below(g.q_start) + tile * tile_rows;
+  w.rows = w.first < end ? static_cast<int>(min(int64_t{tile_rows}, end - w.first)) : 0;
+  w.lo = w.grp.k.count_below(g.kv_start);
+  w.hi = w.grp.k.count_below(g.kv_start + g.kv_len);
+  if (p.causal && w.rows > 0) {
+    w.hi = min(w.hi, w.grp.k.count_below(w.grp.q.pos(w.first + w.rows - 1) + 1));
+  }
+  return w;
+}
+
+// Owns a tile of a group's keys (dK, dV); visits the queries that can see them.
+__device__ inline TileWork key_tile_work(const Pass& p, const CallGeometry& g, int head,
+                                         int64_t group, int64_t tile, int tile_rows) {
+  TileWork w{key_group(p, head, group)};
+  const int64_t end = w.grp.k.count_below(g.kv_start + g.kv_len);
+  w.first = w.grp.k.count_below(g.kv_start) + tile * tile_rows;
+  w.rows = w.first < end ? static_cast<int>(min(int64_t{tile_rows}, end - w.first)) : 0;
+  w.lo = w.grp.q.count_below(g.q_start);
+  w.hi = w.grp.q.count_below(g.q_start + g.q_len);
+  if (p.causal && w.rows > 0) w.lo = max(w.lo, w.grp.q.count_below(w.grp.k.pos(w.first)));
+  return w;
+}
+
 }  // namespace longnet::attention::cuda_detail

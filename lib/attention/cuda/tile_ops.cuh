@@ -35,6 +35,18 @@ struct RowView {
   int64_t stride_n;
 };
 
+// The rows of (batch b, head h) of a [batch, position, head, dim] view.
+__device__ inline RowView rows_of(const Bnhd<const uint16_t>& v, int64_t b, int h) {
+  return {v.data + b * v.stride_b + h * v.stride_h, v.stride_n};
+}
+
+// Copies the XPOS decay rates into shared memory; null when the decay is off.
+template <int Dh>
+__device__ const float* stage_decay(float* dst, const CallGeometry& g) {
+  for (int i = threadIdx.x; i < Dh / 2; i += kThreads) dst[i] = g.decay_log2[i];
+  return g.xpos ? dst : nullptr;
+}
+
 // Loads the rows at positions pos[i] (-1: no row, zeros) of `src` (rows numbered from
 // row_start) into dst[i][0..Dh). With XPOS decay, dims 2p, 2p+1 of a row at position x are
 // multiplied by exp2(decay_log2[p] * sign * (x - origin)): sign +1 for queries, -1 for keys, so a
@@ -140,5 +152,22 @@ struct SmemCarver {
     return p;
   }
 };
+
+// Stages key tile [m0, m0 + rows_k) for a query-owning CTA: key positions, K and V, and with
+// XPOS the query tile again, scaled for this pair's origin. Ends with a barrier; returns the
+// origin. Smem has q, k, v (bf16 row tiles) and qpos, kpos.
+template <int Dh, class Smem>
+__device__ int64_t stage_key_tile(const Smem& sm, const RowMap& keys, int64_t m0, int rows_k,
+                                  const CallGeometry& g, RowView q, RowView k, RowView v,
+                                  const float* decay) {
+  map_positions(sm.kpos, keys, m0, rows_k, kBlockN);
+  __syncthreads();
+  const int64_t origin = xpos_origin(sm.qpos[0], sm.kpos[rows_k - 1]);
+  if (decay) load_rows<Dh>(sm.q, q, g.q_start, sm.qpos, kBlockM, decay, origin, 1.0f);
+  load_rows<Dh>(sm.k, k, g.kv_start, sm.kpos, kBlockN, decay, origin, -1.0f);
+  load_rows<Dh>(sm.v, v, g.kv_start, sm.kpos, kBlockN, nullptr, 0, 0);
+  __syncthreads();
+  return origin;
+}
 
 }  // namespace longnet::attention::cuda_detail
