@@ -62,6 +62,9 @@ void check_workspace(const CudaLaunch& launch, size_t needed) {
     fail<UsageError>("attention_cuda: workspace of {} bytes given, {} needed",
                      launch.workspace_bytes, needed);
   }
+  if (reinterpret_cast<uintptr_t>(launch.workspace) % 256 != 0) {
+    fail<UsageError>("attention_cuda: the workspace must be 256-byte aligned (cudaMalloc is)");
+  }
 }
 
 }  // namespace
