@@ -69,17 +69,25 @@ Tensor padding_mask(GraphBuilder& g, const Shapes& s, const Tensor& scores, cons
   return g.pointwise(CUDNN_POINTWISE_BINARY_SELECT, {scores, masked, keep}, g.intermediate(s.scores()));
 }
 
+// The tensors both directions read: Q and O by rows, K transposed, stats and the scale.
+struct Common {
+  Tensor q, k_t, o, stats, scale;
+};
+
+Common common_tensors(GraphBuilder& g, const Shapes& s, const CudnnSdpaProblem& p) {
+  return {g.tensor(uid_q, bf16, {s.b, s.h, s.sq, s.d}, rows(p.q)),
+          g.tensor(uid_k, bf16, {s.b, s.h, s.d, s.skv}, columns(p.k)),
+          g.tensor(uid_o, bf16, {s.b, s.h, s.sq, s.d}, rows(p.o)),
+          g.tensor(uid_stats, fp32, s.per_query(), s.per_query_strides()), g.scalar(uid_scale)};
+}
+
 }  // namespace
 
 cudnn_backend::Plan forward_plan(cudnnHandle_t handle, const CudnnSdpaProblem& p) {
   const Shapes s = shapes_of(p);
   GraphBuilder g;
-  auto q = g.tensor(uid_q, bf16, {s.b, s.h, s.sq, s.d}, rows(p.q));
-  auto k_t = g.tensor(uid_k, bf16, {s.b, s.h, s.d, s.skv}, columns(p.k));
+  const auto [q, k_t, o, stats, scale] = common_tensors(g, s, p);
   auto v = g.tensor(uid_v, bf16, {s.b, s.h, s.skv, s.d}, rows(p.v));
-  auto o = g.tensor(uid_o, bf16, {s.b, s.h, s.sq, s.d}, rows(p.o));
-  auto stats = g.tensor(uid_stats, fp32, s.per_query(), s.per_query_strides());
-  auto scale = g.scalar(uid_scale);
 
   auto scores = g.matmul(q, k_t, g.intermediate(s.scores()));
   scores = g.pointwise(CUDNN_POINTWISE_MUL, {scores, scale}, g.intermediate(s.scores()));
@@ -99,16 +107,12 @@ cudnn_backend::Plan forward_plan(cudnnHandle_t handle, const CudnnSdpaProblem& p
 cudnn_backend::Plan backward_plan(cudnnHandle_t handle, const CudnnSdpaProblem& p) {
   const Shapes s = shapes_of(p);
   GraphBuilder g;
-  auto q = g.tensor(uid_q, bf16, {s.b, s.h, s.sq, s.d}, rows(p.q));
-  auto k_t = g.tensor(uid_k, bf16, {s.b, s.h, s.d, s.skv}, columns(p.k));
+  const auto [q, k_t, o, stats, scale] = common_tensors(g, s, p);
   auto v_t = g.tensor(uid_v, bf16, {s.b, s.h, s.d, s.skv}, columns(p.v));
-  auto o = g.tensor(uid_o, bf16, {s.b, s.h, s.sq, s.d}, rows(p.o));
   auto d_o = g.tensor(uid_d_o, bf16, {s.b, s.h, s.sq, s.d}, rows(p.o));
-  auto stats = g.tensor(uid_stats, fp32, s.per_query(), s.per_query_strides());
   auto dq = g.tensor(uid_dq, bf16, {s.b, s.h, s.sq, s.d}, rows(p.q));
   auto dk = g.tensor(uid_dk, bf16, {s.b, s.h, s.skv, s.d}, rows(p.k));
   auto dv = g.tensor(uid_dv, bf16, {s.b, s.h, s.skv, s.d}, rows(p.v));
-  auto scale = g.scalar(uid_scale);
   auto one = g.scalar(uid_one);
 
   std::optional<Tensor> seq_len_q, seq_len_kv;
