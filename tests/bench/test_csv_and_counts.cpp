@@ -6,7 +6,7 @@
 
 #include "bench/csv.h"
 #include "bench/host_memory.h"
-#include "bench/token_count.h"
+#include "bench/counts.h"
 
 namespace longnet::bench {
 namespace {
@@ -48,26 +48,26 @@ TEST(Csv, AnUnwritablePathIsAnErrorNamingIt) {
   }
 }
 
-TEST(TokenCount, AcceptsPlainNumbersAndBinarySuffixes) {
-  EXPECT_EQ(parse_token_count("3000"), 3000);
-  EXPECT_EQ(parse_token_count("8K"), 8 * 1024);
-  EXPECT_EQ(parse_token_count("8k"), 8 * 1024);
-  EXPECT_EQ(parse_token_count("16M"), 16 * 1024 * 1024);
-  EXPECT_EQ(parse_token_count("1G"), int64_t(1024) * 1024 * 1024);
+TEST(Counts, AcceptsPlainNumbersAndBinarySuffixes) {
+  EXPECT_EQ(parse_count("3000"), 3000);
+  EXPECT_EQ(parse_count("8K"), 8 * 1024);
+  EXPECT_EQ(parse_count("8k"), 8 * 1024);
+  EXPECT_EQ(parse_count("16M"), 16 * 1024 * 1024);
+  EXPECT_EQ(parse_count("1G"), int64_t(1024) * 1024 * 1024);
 }
 
-TEST(TokenCount, RejectsWhatIsNotAPositiveCount) {
+TEST(Counts, RejectsWhatIsNotAPositiveCount) {
   for (const char* bad : {"", "K", "0", "-8K", "1.5K", "8X", "8 K", "K8", "99999999999G"}) {
-    EXPECT_FALSE(parse_token_count(bad).has_value()) << bad;
+    EXPECT_FALSE(parse_count(bad).has_value()) << bad;
   }
 }
 
-TEST(TokenCount, FormatsExactMultiplesWithASuffix) {
-  EXPECT_EQ(format_token_count(8192), "8K");
-  EXPECT_EQ(format_token_count(3 << 20), "3M");
-  EXPECT_EQ(format_token_count(int64_t(2) << 30), "2G");
-  EXPECT_EQ(format_token_count(1536), "1536");
-  EXPECT_EQ(format_token_count(1000), "1000");
+TEST(Counts, FormatsExactMultiplesWithASuffix) {
+  EXPECT_EQ(format_count(8192), "8K");
+  EXPECT_EQ(format_count(3 << 20), "3M");
+  EXPECT_EQ(format_count(int64_t(2) << 30), "2G");
+  EXPECT_EQ(format_count(1536), "1536");
+  EXPECT_EQ(format_count(1000), "1000");
 }
 
 TEST(HostMemoryMeter, PeakIsTheMostInUseAtOnce) {

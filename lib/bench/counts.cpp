@@ -1,4 +1,4 @@
-#include "bench/token_count.h"
+#include "bench/counts.h"
 
 #include <cctype>
 #include <charconv>
@@ -15,7 +15,7 @@ constexpr struct {
 
 }  // namespace
 
-std::optional<int64_t> parse_token_count(std::string_view text) {
+std::optional<int64_t> parse_count(std::string_view text) {
   int shift = 0;
   if (!text.empty() && std::isalpha(static_cast<unsigned char>(text.back()))) {
     const char suffix = char(std::toupper(static_cast<unsigned char>(text.back())));
@@ -35,7 +35,7 @@ std::optional<int64_t> parse_token_count(std::string_view text) {
   return value << shift;
 }
 
-std::string format_token_count(int64_t count) {
+std::string format_count(int64_t count) {
   for (const auto& m : multiples) {
     const int64_t unit = int64_t(1) << m.shift;
     if (count >= unit && count % unit == 0) return std::to_string(count / unit) + m.suffix;
