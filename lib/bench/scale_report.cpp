@@ -14,6 +14,7 @@ namespace {
 
 constexpr const char* passes[] = {"fwd", "fwd+bwd"};
 constexpr double mib = 1024.0 * 1024.0;
+constexpr int cell_width = 10;
 
 // Four cells of one pass: ms, tokens/s, TFLOP/s, peak MiB.
 std::vector<std::string> pass_cells(const Row* row) {
@@ -21,12 +22,12 @@ std::vector<std::string> pass_cells(const Row* row) {
   if (row->status == Status::out_of_memory) return {"OOM", "-", "-", "-"};
   const auto& m = row->measurement;
   return {fmt::format("{:.3f}", m.ms), short_rate(row->tokens_per_s),
-          fmt::format("{:.3f}", row->tflop_per_s), fmt::format("{:.1f}", m.peak_bytes / mib)};
+          fmt::format("{:.3g}", row->tflop_per_s), fmt::format("{:.1f}", m.peak_bytes / mib)};
 }
 
 std::string table_line(const std::vector<std::string>& cells) {
   std::string line = fmt::format("{:<8} {:>6}", cells[0], cells[1]);
-  for (size_t i = 2; i < cells.size(); ++i) line += fmt::format(" {:>11}", cells[i]);
+  for (size_t i = 2; i < cells.size(); ++i) line += fmt::format(" {:>{}}", cells[i], cell_width);
   return line + "\n";
 }
 
@@ -55,13 +56,14 @@ ScaleReport::ScaleReport(const std::filesystem::path& out_dir, RunContext contex
                                            "heads", "head_dim", "tokens", "status", "ms",
                                            "tokens_per_s", "tflop_per_s", "peak_bytes",
                                            "attention", "note"});
+  std::string groups = fmt::format("{:15}", "");
   std::vector<std::string> header = {"kind", "N"};
   for (const char* pass : passes) {
-    for (const char* what : {"ms", "tok/s", "TFLOP/s", "peak MiB"}) {
-      header.push_back(fmt::format("{} {}", pass, what));
-    }
+    groups += fmt::format(" {:^{}}", fmt::format("--- {} ---", pass), 4 * (cell_width + 1) - 1);
+    for (const char* what : {"ms", "tok/s", "TFLOP/s", "peak MiB"}) header.push_back(what);
   }
-  fmt::print(out_, "{}", table_line(header));
+  groups.erase(groups.find_last_not_of(' ') + 1);
+  fmt::print(out_, "{}\n{}", groups, table_line(header));
 }
 
 void ScaleReport::add_step(std::span<const Row> rows) {
