@@ -3,6 +3,7 @@
 // the tests: a pattern spec, the per-head selection rule, and the problem geometry of one call.
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace longnet::attention {
@@ -31,8 +32,8 @@ struct Spec {
 };
 
 // Geometry of one call. Q/O rows are global positions [q_start, q_start + q_len); K/V rows are
-// [kv_start, kv_start + kv_len). Segments are laid over global positions [0, seq_len). Strides
-// are in elements for the [batch, position, head, dim] layout, with dim contiguous.
+// [kv_start, kv_start + kv_len); only keys inside the kv window count. Segments, blocks and
+// causality use global positions over [0, seq_len).
 struct Problem {
   int64_t batch = 1, heads = 1, head_dim = 64;
   int64_t seq_len = 0;
@@ -50,6 +51,12 @@ struct Bnhd {
   // The head_dim values of (batch b, row n, head h); n counts rows of the view, not positions.
   T* row(int64_t b, int64_t n, int64_t h) const {
     return data + b * stride_b + n * stride_n + h * stride_h;
+  }
+  // A writable view passes where a read-only one is expected.
+  operator Bnhd<const T>() const
+    requires(!std::is_const_v<T>)
+  {
+    return {data, stride_b, stride_n, stride_h};
   }
 };
 // The log-sum-exp of each query row is laid out [batch, head, q_len], contiguous, in fp32 on the

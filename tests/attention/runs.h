@@ -31,16 +31,23 @@ Grads<T> empty_grads(const Problem& p) {
           zeros<T>(p.batch, p.kv_len, p.heads, p.head_dim)};
 }
 
+// A random tensor shaped like O: a gradient dO, or the weights W of the loss sum(O * W).
+inline Tensor<double> random_like_output(const Problem& p, std::mt19937_64& rng) {
+  Tensor<double> t = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
+  fill_normal(t, rng);
+  return t;
+}
+
 inline Forward<double> reference_forward(const Spec& spec, const Problem& p, const Qkv<double>& x) {
   Forward<double> f = empty_forward<double>(p);
-  reference::forward(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), f.o.view, f.lse.data());
+  reference::forward(spec, p, x.q.view, x.k.view, x.v.view, f.o.view, f.lse.data());
   return f;
 }
 
 inline Grads<double> reference_backward(const Spec& spec, const Problem& p, const Qkv<double>& x,
                                         const Tensor<double>& d_o) {
   Grads<double> g = empty_grads<double>(p);
-  reference::backward(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), d_o.cview(), g.dq.view,
+  reference::backward(spec, p, x.q.view, x.k.view, x.v.view, d_o.view, g.dq.view,
                       g.dk.view, g.dv.view);
   return g;
 }
@@ -48,7 +55,7 @@ inline Grads<double> reference_backward(const Spec& spec, const Problem& p, cons
 template <class T>
 Forward<T> cpu_forward(const Spec& spec, const Problem& p, const Qkv<T>& x) {
   Forward<T> f = empty_forward<T>(p);
-  attention_forward_cpu<T>(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), f.o.view, f.lse.data());
+  attention_forward_cpu<T>(spec, p, x.q.view, x.k.view, x.v.view, f.o.view, f.lse.data());
   return f;
 }
 
@@ -56,8 +63,8 @@ template <class T>
 Grads<T> cpu_backward(const Spec& spec, const Problem& p, const Qkv<T>& x, const Forward<T>& f,
                       const Tensor<T>& d_o) {
   Grads<T> g = empty_grads<T>(p);
-  attention_backward_cpu<T>(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), f.o.cview(), f.lse.data(),
-                            d_o.cview(), g.dq.view, g.dk.view, g.dv.view);
+  attention_backward_cpu<T>(spec, p, x.q.view, x.k.view, x.v.view, f.o.view, f.lse.data(),
+                            d_o.view, g.dq.view, g.dk.view, g.dv.view);
   return g;
 }
 

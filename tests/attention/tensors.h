@@ -22,7 +22,6 @@ struct Tensor {
   T& at(int64_t b, int64_t n, int64_t h, int64_t d) const {
     return view.row(b, n, h)[d];
   }
-  Bnhd<const T> cview() const { return {view.data, view.stride_b, view.stride_n, view.stride_h}; }
   template <class F>
   void for_each(F f) const {
     for (int64_t b = 0; b < batch; ++b)

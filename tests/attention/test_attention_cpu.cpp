@@ -84,11 +84,14 @@ std::vector<Case> cases() {
        whole(2, 3, 8, 100)},
       {"dilated_large_r_small_key_blocks", dilated({{200, 16}, {300, 40}}, true, kInterleaved, 4),
        whole(1, 2, 6, 300)},
+      {"dilated_r_beyond_w_heads_without_keys", dilated({{4, 8}, {16, 1}}, true, kBlocked, 16),
+       whole(1, 8, 4, 40)},
       {"dilated_repeated_pattern", dilated({{32, 2}, {32, 2}}, true, kInterleaved, 0), whole(1, 2, 8, 80)},
       {"dilated_fused_qkv", dilated({{32, 1}, {64, 4}}, true, kInterleaved, 16), whole(2, 4, 8, 130), true},
       {"dilated_dh64", dilated({{32, 1}, {64, 2}}, true, kInterleaved, 512), whole(1, 2, 64, 90)},
       {"sparse_causal", sparse(16, 4, true, 16), whole(2, 5, 6, 150)},
       {"sparse_noncausal", sparse(16, 4, false, 0), whole(1, 5, 6, 150)},
+      {"sparse_summary_not_dividing_block", sparse(10, 3, true, 16), whole(1, 4, 6, 77)},
       {"sparse_partial_last_block", sparse(32, 8, true, 32), whole(1, 3, 8, 90), true},
       {"window_dilated", dilated({{16, 1}, {64, 4}}, true, kInterleaved, 16), window(3, 8, 200, 70, 90, 20, 150)},
       {"window_dilated_noncausal", dilated({{16, 1}, {64, 4}}, false, kBlocked, 16),
@@ -120,8 +123,7 @@ TEST_P(CpuMatchesReference, ForwardAndBackwardInDouble) {
   const Problem& p = c.problem;
   std::mt19937_64 rng(std::hash<std::string>{}(c.name));
   const auto x = random_qkv<double>(p, rng, c.fused_qkv);
-  auto d_o = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  fill_normal(d_o, rng);
+  const auto d_o = random_like_output(p, rng);
 
   const auto want = reference_forward(c.spec, p, x);
   const auto got = cpu_forward(c.spec, p, x);
@@ -150,17 +152,28 @@ TEST_P(CpuMatchesReference, ForwardInFloat) {
 INSTANTIATE_TEST_SUITE_P(Geometries, CpuMatchesReference, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.name; });
 
+// Random inputs and dO, then the CPU forward and backward.
+struct CpuRun {
+  Qkv<double> x;
+  Tensor<double> d_o;
+  Forward<double> f;
+  Grads<double> g;
+};
+
+CpuRun run_cpu(const Spec& spec, const Problem& p, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto x = random_qkv<double>(p, rng, false);
+  auto d_o = random_like_output(p, rng);
+  auto f = cpu_forward(spec, p, x);
+  auto g = cpu_backward(spec, p, x, f, d_o);
+  return {std::move(x), std::move(d_o), std::move(f), std::move(g)};
+}
+
 TEST(CpuAttention, RowsThatNoPatternSelectsGetZeroOutputMinusInfLseAndZeroGradient) {
   // Dilations 2 and 4 only: with interleaved offsets head 1 reads odd positions, so even query
   // positions of head 1 are selected by no pattern.
   const Spec spec = dilated({{16, 2}, {32, 4}}, true, kInterleaved, 16);
-  const Problem p = whole(1, 2, 6, 40);
-  std::mt19937_64 rng(11);
-  const auto x = random_qkv<double>(p, rng, false);
-  auto d_o = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  fill_normal(d_o, rng);
-  const auto f = cpu_forward(spec, p, x);
-  const auto g = cpu_backward(spec, p, x, f, d_o);
+  const auto [x, d_o, f, g] = run_cpu(spec, whole(1, 2, 6, 40), 11);
   for (int64_t i = 0; i < 40; i += 2) {
     EXPECT_EQ(f.lse[1 * 40 + i], -INFINITY) << "position " << i;
     for (int64_t d = 0; d < 6; ++d) {
@@ -175,18 +188,22 @@ TEST(CpuAttention, RowsThatNoPatternSelectsGetZeroOutputMinusInfLseAndZeroGradie
   }
 }
 
+TEST(CpuAttention, EmptyKvWindowGivesEveryRowNoKeys) {
+  const Problem p{.batch = 1, .heads = 2, .head_dim = 4, .seq_len = 50, .q_start = 10, .q_len = 20,
+                  .kv_start = 30, .kv_len = 0};
+  const auto [x, d_o, f, g] = run_cpu(dense(false, 16), p, 16);
+  for (double l : f.lse) EXPECT_EQ(l, -INFINITY);
+  f.o.for_each([](double& v) { EXPECT_EQ(v, 0.0); });
+  g.dq.for_each([](double& v) { EXPECT_EQ(v, 0.0); });
+}
+
 TEST(CpuAttention, BackwardAccumulatesWhenAsked) {
   const Spec spec = dilated({{16, 1}, {32, 2}}, true, kInterleaved, 16);
   const Problem p = whole(1, 2, 6, 70);
-  std::mt19937_64 rng(12);
-  const auto x = random_qkv<double>(p, rng, false);
-  auto d_o = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  fill_normal(d_o, rng);
-  const auto f = cpu_forward(spec, p, x);
-  const auto once = cpu_backward(spec, p, x, f, d_o);
+  const auto [x, d_o, f, once] = run_cpu(spec, p, 12);
   Grads<double> twice = cpu_backward(spec, p, x, f, d_o);
-  attention_backward_cpu<double>(spec, p, x.q.cview(), x.k.cview(), x.v.cview(), f.o.cview(),
-                                 f.lse.data(), d_o.cview(), twice.dq.view, twice.dk.view,
+  attention_backward_cpu<double>(spec, p, x.q.view, x.k.view, x.v.view, f.o.view,
+                                 f.lse.data(), d_o.view, twice.dq.view, twice.dk.view,
                                  twice.dv.view, /*accumulate=*/true);
   for (auto [a, b] : {std::pair{&once.dq, &twice.dq}, std::pair{&once.dk, &twice.dk}, std::pair{&once.dv, &twice.dv}}) {
     for (int64_t n = 0; n < a->len; ++n)
@@ -198,8 +215,7 @@ TEST(CpuAttention, BackwardAccumulatesWhenAsked) {
 void check_cpu_gradient(const Spec& spec, const Problem& p, uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto x = random_qkv<double>(p, rng, false);
-  auto w = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  fill_normal(w, rng);
+  const auto w = random_like_output(p, rng);
   const auto g = cpu_backward(spec, p, x, cpu_forward(spec, p, x), w);
   expect_central_differences(x, w, [&](const Qkv<double>& at) { return cpu_forward(spec, p, at); }, g, 1e-7);
 }

@@ -35,8 +35,7 @@ TEST(LongSequence, RelativeXposStaysFiniteAndMatchesReference) {
   std::mt19937_64 rng(21);
   const auto x = random_qkv<double>(p, rng, false);
   const Qkv<float> xf{convert<float>(x.q), convert<float>(x.k), convert<float>(x.v)};
-  auto d_o = zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  fill_normal(d_o, rng);
+  const auto d_o = random_like_output(p, rng);
 
   const auto want = reference_forward(spec, p, x);
   const auto got = cpu_forward(spec, p, xf);

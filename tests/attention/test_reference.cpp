@@ -123,8 +123,7 @@ TEST(Reference, XposDependsOnlyOnDistance) {
 void check_reference_gradient(const Spec& spec, const Problem& p, uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto x = testing::random_qkv<double>(p, rng, false);
-  auto w = testing::zeros<double>(p.batch, p.q_len, p.heads, p.head_dim);
-  testing::fill_normal(w, rng);
+  const auto w = testing::random_like_output(p, rng);
   const auto g = testing::reference_backward(spec, p, x, w);
   testing::expect_central_differences(
       x, w, [&](const testing::Qkv<double>& at) { return reference_forward(spec, p, at); }, g, 1e-7);

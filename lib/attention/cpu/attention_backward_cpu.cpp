@@ -68,41 +68,63 @@ class BackwardTile {
       lse_[r] = in_.lse[(b * p_.heads + h) * p_.q_len + qi];
       const T* o = in_.o.row(b, qi, h);
       const T* d_o = in_.d_o.row(b, qi, h);
-      T sum = 0;
-      for (int64_t d = 0; d < dim; ++d) sum += d_o[d] * o[d];
-      delta_[r] = sum;
+      delta_[r] = cpu::dot(d_o, o, dim);
     }
     cpu::for_each_key_block(spec_, group.runs, [&](const cpu::KeyRun& keys) {
       scores_.compute(in_.q, in_.k, b, h, group.rows, keys);
-      for (int64_t r = 0; r < rows; ++r) {
-        if (lse_[r] == -std::numeric_limits<T>::infinity()) continue;
-        const int64_t qi = group.rows[r] - p_.q_start;
-        const T* d_o = in_.d_o.row(b, qi, h);
-        const T* qs = scores_.q_scaled(r);
-        row_grad_.assign(dim, T(0));
-        for (int64_t t = 0; t < keys.count; ++t) {
-          const T prob = std::exp(scores_.score(r, t) - lse_[r]);
-          if (prob == T(0)) continue;
-          const int64_t kj = keys.first + t * keys.step - p_.kv_start;
-          const T* v = in_.v.row(b, kj, h);
-          T dp = 0;
-          for (int64_t d = 0; d < dim; ++d) dp += d_o[d] * v[d];
-          const T ds = prob * (dp - delta_[r]);
-          const T* ks = scores_.k_scaled(t);
-          const T* kf = scores_.k_factor(t);
-          T* dk = &dk_[kj * dim];
-          T* dv = &dv_[kj * dim];
-          for (int64_t d = 0; d < dim; ++d) {
-            row_grad_[d] += ds * ks[d];
-            dk[d] += ds * kf[d] * qs[d];
-            dv[d] += prob * d_o[d];
-          }
-        }
-        const T* qf = scores_.q_factor(r);
-        T* dq = &dq_[(group.rows[r] - tile_begin) * dim];
-        for (int64_t d = 0; d < dim; ++d) dq[d] += qf[d] * row_grad_[d];
-      }
+      probabilities(b, h, group, keys);
+      add_query_grads(group, tile_begin);
+      add_key_grads(b, h, group, keys);
     });
+  }
+
+  // P = exp(s - lse) and dS = P (dO . v - D) of the block, 0 where the key is dropped.
+  void probabilities(int64_t b, int64_t h, const QueryGroup& group, const cpu::KeyRun& keys) {
+    const int64_t rows = scores_.rows(), count = keys.count;
+    prob_.assign(rows * count, T(0));
+    ds_.assign(rows * count, T(0));
+    for (int64_t r = 0; r < rows; ++r) {
+      if (lse_[r] == -std::numeric_limits<T>::infinity()) continue;
+      const T* d_o = in_.d_o.row(b, group.rows[r] - p_.q_start, h);
+      for (int64_t t = 0; t < count; ++t) {
+        const T prob = std::exp(scores_.score(r, t) - lse_[r]);
+        if (prob == T(0)) continue;
+        const T* v = in_.v.row(b, keys.first + t * keys.step - p_.kv_start, h);
+        prob_[r * count + t] = prob;
+        ds_[r * count + t] = prob * (cpu::dot(d_o, v, p_.head_dim) - delta_[r]);
+      }
+    }
+  }
+
+  // dq_r += q_factor_r ⊙ sum_t dS[r][t] k_scaled_t.
+  void add_query_grads(const QueryGroup& group, int64_t tile_begin) {
+    const int64_t dim = p_.head_dim, count = scores_.keys();
+    for (int64_t r = 0; r < scores_.rows(); ++r) {
+      sum_.assign(dim, T(0));
+      for (int64_t t = 0; t < count; ++t) cpu::axpy(ds_[r * count + t], scores_.k_scaled(t), sum_.data(), dim);
+      const T* qf = scores_.q_factor(r);
+      T* dq = &dq_[(group.rows[r] - tile_begin) * dim];
+      for (int64_t d = 0; d < dim; ++d) dq[d] += qf[d] * sum_[d];
+    }
+  }
+
+  // dk_t += k_factor_t ⊙ sum_r dS[r][t] q_scaled_r; dv_t += sum_r P[r][t] dO_r.
+  void add_key_grads(int64_t b, int64_t h, const QueryGroup& group, const cpu::KeyRun& keys) {
+    const int64_t dim = p_.head_dim, count = keys.count;
+    for (int64_t t = 0; t < count; ++t) {
+      sum_.assign(dim, T(0));
+      const int64_t kj = keys.first + t * keys.step - p_.kv_start;
+      T* dv = &dv_[kj * dim];
+      for (int64_t r = 0; r < scores_.rows(); ++r) {
+        const T prob = prob_[r * count + t];
+        if (prob == T(0)) continue;
+        cpu::axpy(ds_[r * count + t], scores_.q_scaled(r), sum_.data(), dim);
+        cpu::axpy(prob, in_.d_o.row(b, group.rows[r] - p_.q_start, h), dv, dim);
+      }
+      const T* kf = scores_.k_factor(t);
+      T* dk = &dk_[kj * dim];
+      for (int64_t d = 0; d < dim; ++d) dk[d] += kf[d] * sum_[d];
+    }
   }
 
   const Spec& spec_;
@@ -111,7 +133,8 @@ class BackwardTile {
   BlockScores<T> scores_;
   std::vector<T> dk_, dv_;              // this thread's dK, dV for the current (batch, head)
   std::vector<T> dq_;                   // the tile's dQ rows
-  std::vector<T> lse_, delta_, row_grad_;
+  std::vector<T> lse_, delta_;           // per row of the group
+  std::vector<T> prob_, ds_, sum_;       // per block
 };
 
 }  // namespace

@@ -1,8 +1,6 @@
 // Forward: per query tile, each component (pattern) runs an online softmax over its key blocks,
 // then its (O_i, lse_i) is merged into the running (O, lse) of the row with weights
 // softmax(lse_i). The running pair lives in the output itself, so memory stays O(N).
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -70,8 +68,7 @@ class ForwardTile {
         for (int64_t t = 0; t < keys.count; ++t) {
           const T weight = std::exp(scores_.score(r, t) - new_max);
           if (weight == T(0)) continue;
-          const T* vr = v_.row(b, keys.first + t * keys.step - p_.kv_start, h);
-          for (int64_t d = 0; d < dim; ++d) acc[d] += weight * vr[d];
+          cpu::axpy(weight, v_.row(b, keys.first + t * keys.step - p_.kv_start, h), acc, dim);
           state_.sum[r] += weight;
         }
         state_.max[r] = new_max;

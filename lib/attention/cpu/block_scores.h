@@ -3,11 +3,13 @@
 // key position c as the local origin: q at i is scaled by z^((i-c)/B), k at j by z^(-(j-c)/B),
 // so their product carries z^((i-j)/B) and neither factor grows with the sequence length.
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
 #include "attention/cpu/key_plan.h"
+#include "attention/cpu/vector_ops.h"
 #include "attention/spec.h"
 
 namespace longnet::attention::cpu {
@@ -19,8 +21,8 @@ class BlockScores {
       : causal_(spec.causal), dim_(p.head_dim), q_start_(p.q_start), kv_start_(p.kv_start),
         scale_(1.0 / std::sqrt(static_cast<double>(p.head_dim))) {
     if (spec.xpos_scale_base > 0) {
-      for (int64_t d = 0; d < dim_; ++d) {
-        log_decay_.push_back(std::log(xpos_decay_base(d / 2, dim_)) / spec.xpos_scale_base);
+      for (int64_t pair = 0; pair < dim_ / 2; ++pair) {
+        log_decay_.push_back(std::log(xpos_decay_base(pair, dim_)) / spec.xpos_scale_base);
       }
     }
   }
@@ -32,7 +34,6 @@ class BlockScores {
     keys_ = keys.count;
     q_factor_.resize(rows_ * dim_);
     q_scaled_.resize(rows_ * dim_);
-    k_factor_.resize(keys_ * dim_);
     k_scaled_.resize(keys_ * dim_);
     scores_.resize(rows_ * keys_);
     const int64_t origin = keys.first;
@@ -41,10 +42,15 @@ class BlockScores {
       fill_factors(rows[r] - origin, &q_factor_[r * dim_], scale_);
       for (int64_t d = 0; d < dim_; ++d) q_scaled_[r * dim_ + d] = q_factor_[r * dim_ + d] * qr[d];
     }
+    // The key factors depend only on t * step, so blocks of one run share them.
+    if (keys.step != k_factor_step_ || keys_ > k_factor_keys_) {
+      k_factor_.resize(keys_ * dim_);
+      for (int64_t t = 0; t < keys_; ++t) fill_factors(-t * keys.step, &k_factor_[t * dim_], 1.0);
+      k_factor_step_ = keys.step;
+      k_factor_keys_ = keys_;
+    }
     for (int64_t t = 0; t < keys_; ++t) {
-      const int64_t j = keys.first + t * keys.step;
-      const T* kr = k.row(b, j - kv_start_, h);
-      fill_factors(origin - j, &k_factor_[t * dim_], 1.0);
+      const T* kr = k.row(b, keys.first + t * keys.step - kv_start_, h);
       for (int64_t d = 0; d < dim_; ++d) k_scaled_[t * dim_ + d] = k_factor_[t * dim_ + d] * kr[d];
     }
     for (int64_t r = 0; r < rows_; ++r) {
@@ -54,10 +60,7 @@ class BlockScores {
           scores_[r * keys_ + t] = -std::numeric_limits<T>::infinity();
           continue;
         }
-        const T* ks = &k_scaled_[t * dim_];
-        T s = 0;
-        for (int64_t d = 0; d < dim_; ++d) s += qs[d] * ks[d];
-        scores_[r * keys_ + t] = s;
+        scores_[r * keys_ + t] = dot(qs, &k_scaled_[t * dim_], dim_);
       }
     }
   }
@@ -74,17 +77,22 @@ class BlockScores {
  private:
   // factor[d] = multiplier * z_(d/2)^(distance/B), computed in double.
   void fill_factors(int64_t distance, T* factor, double multiplier) const {
-    for (int64_t d = 0; d < dim_; ++d) {
-      const double decay = log_decay_.empty() ? 1.0 : std::exp(static_cast<double>(distance) * log_decay_[d]);
-      factor[d] = static_cast<T>(multiplier * decay);
+    if (log_decay_.empty()) {
+      std::fill_n(factor, dim_, static_cast<T>(multiplier));
+      return;
+    }
+    for (int64_t pair = 0; pair < dim_ / 2; ++pair) {
+      const double decay = std::exp(static_cast<double>(distance) * log_decay_[pair]);
+      factor[2 * pair] = factor[2 * pair + 1] = static_cast<T>(multiplier * decay);
     }
   }
 
   bool causal_;
   int64_t dim_, q_start_, kv_start_;
   double scale_;
-  std::vector<double> log_decay_;  // per dim: ln(z_(d/2)) / B; empty without XPOS
+  std::vector<double> log_decay_;  // per dim pair: ln(z) / B; empty without XPOS
   int64_t rows_ = 0, keys_ = 0;
+  int64_t k_factor_step_ = 0, k_factor_keys_ = 0;  // what k_factor_ was computed for
   std::vector<T> q_factor_, q_scaled_, k_factor_, k_scaled_, scores_;
 };
 
