@@ -1,0 +1,138 @@
+// The host API: checks a call, lays out its workspace and runs the passes in order on the
+// stream. Forward keeps one fp32 running O (O(N)); backward keeps fp32 dQ, dK, dV (O(N)).
+#include "attention/cuda/attention_cuda.h"
+
+#include <cuda_runtime.h>
+
+#include "attention/cuda/cuda_check.h"
+#include "attention/cuda/launchers.h"
+#include "common/error.h"
+
+namespace longnet::attention {
+namespace cuda_detail {
+
+void throw_cuda_error(int code, const char* what) {
+  fail<RuntimeError>("attention_cuda: {}: {}", what,
+                     cudaGetErrorString(static_cast<cudaError_t>(code)));
+}
+
+}  // namespace cuda_detail
+
+namespace {
+
+using namespace cuda_detail;
+
+size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
+
+size_t rows_bytes(const Problem& p, int64_t rows) {
+  return aligned(static_cast<size_t>(p.batch * rows * p.heads * p.head_dim) * sizeof(float));
+}
+
+template <class T>
+void check_view(const char* name, Bnhd<T> v) {
+  if (reinterpret_cast<uintptr_t>(v.data) % 16 != 0 || v.stride_b % 8 != 0 || v.stride_n % 8 != 0 ||
+      v.stride_h % 8 != 0) {
+    fail<UsageError>("attention_cuda: {} must be 16-byte aligned with strides that are multiples "
+                     "of 8 elements (got strides {}, {}, {})",
+                     name, v.stride_b, v.stride_n, v.stride_h);
+  }
+}
+
+// The kernels' own limits, beyond validate(): head dims, head count, grid size.
+void check_problem(const Spec& spec, const Problem& p) {
+  validate(spec, p);
+  if (p.head_dim != 64 && p.head_dim != 128) {
+    fail<UsageError>("attention_cuda: head_dim {} is not supported; use 64 or 128", p.head_dim);
+  }
+  if (p.heads > kMaxHeads || p.batch > 65535) {
+    fail<UsageError>("attention_cuda: {} heads and batch {} exceed the kernels' limits of {} "
+                     "heads and batch 65535",
+                     p.heads, p.batch, kMaxHeads);
+  }
+}
+
+unsigned char* take(const CudaLaunch& launch, size_t& used, size_t bytes) {
+  unsigned char* p = static_cast<unsigned char*>(launch.workspace) + used;
+  used += bytes;
+  return p;
+}
+
+void check_workspace(const CudaLaunch& launch, size_t needed) {
+  if (launch.workspace_bytes < needed || (needed > 0 && launch.workspace == nullptr)) {
+    fail<UsageError>("attention_cuda: workspace of {} bytes given, {} needed",
+                     launch.workspace_bytes, needed);
+  }
+}
+
+}  // namespace
+
+size_t attention_forward_workspace_bytes(const Spec&, const Problem& problem) {
+  return rows_bytes(problem, problem.q_len);
+}
+
+size_t attention_backward_workspace_bytes(const Spec&, const Problem& p) {
+  return aligned(static_cast<size_t>(p.batch * p.heads * p.q_len) * sizeof(float)) +
+         rows_bytes(p, p.q_len) + 2 * rows_bytes(p, p.kv_len);
+}
+
+void attention_forward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                            Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
+                            float* lse, const CudaLaunch& launch) {
+  check_problem(spec, p);
+  for (auto [name, view] : {std::pair{"q", q}, {"k", k}, {"v", v}}) check_view(name, view);
+  check_view("o", o);
+  check_workspace(launch, attention_forward_workspace_bytes(spec, p));
+  if (p.q_len == 0) return;
+  const auto stream = static_cast<cudaStream_t>(launch.stream);
+  size_t used = 0;
+  auto* o_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.q_len)));
+  check_cuda(cudaMemsetAsync(o_acc, 0, rows_bytes(p, p.q_len), stream), "forward workspace");
+  fill_minus_inf(lse, p.batch * p.heads * p.q_len, launch.stream);
+  if (p.kv_len > 0) {
+    const CallGeometry g = call_geometry(spec, p);
+    for (const Pass& pass : plan_passes(spec, p)) {
+      forward_pass(static_cast<int>(p.head_dim), pass, g, p.batch, q, k, v, o_acc, lse,
+                   launch.stream);
+    }
+  }
+  store_bf16(o_acc, o, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
+}
+
+void attention_backward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                             Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v,
+                             Bnhd<const bf16_bits> o, Bnhd<const bf16_bits> d_o, const float* lse,
+                             Bnhd<bf16_bits> dq, Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv,
+                             bool deterministic, const CudaLaunch& launch) {
+  check_problem(spec, p);
+  for (auto [name, view] : {std::pair{"q", q}, {"k", k}, {"v", v}, {"o", o}, {"d_o", d_o}}) {
+    check_view(name, view);
+  }
+  for (auto [name, view] : {std::pair{"dq", dq}, {"dk", dk}, {"dv", dv}}) check_view(name, view);
+  const size_t needed = attention_backward_workspace_bytes(spec, p);
+  check_workspace(launch, needed);
+  const auto stream = static_cast<cudaStream_t>(launch.stream);
+  if (needed > 0) check_cuda(cudaMemsetAsync(launch.workspace, 0, needed, stream), "backward workspace");
+  size_t used = 0;
+  auto* dsum = reinterpret_cast<float*>(
+      take(launch, used, aligned(static_cast<size_t>(p.batch * p.heads * p.q_len) * sizeof(float))));
+  auto* dq_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.q_len)));
+  auto* dk_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.kv_len)));
+  auto* dv_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.kv_len)));
+  if (p.q_len > 0 && p.kv_len > 0) {
+    row_dot(d_o, o, dsum, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
+    const CallGeometry g = call_geometry(spec, p);
+    const int dim = static_cast<int>(p.head_dim);
+    for (const Pass& pass : plan_passes(spec, p)) {
+      backward_key_pass(dim, pass, g, p.batch, q, k, v, d_o, lse, dsum, dq_acc, dk_acc, dv_acc,
+                        deterministic, launch.stream);
+      if (deterministic) {
+        backward_query_pass(dim, pass, g, p.batch, q, k, v, d_o, lse, dsum, dq_acc, launch.stream);
+      }
+    }
+  }
+  store_bf16(dq_acc, dq, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
+  store_bf16(dk_acc, dk, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);
+  store_bf16(dv_acc, dv, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);
+}
+
+}  // namespace longnet::attention

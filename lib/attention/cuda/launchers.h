@@ -1,0 +1,36 @@
+#pragma once
+// Host entry points of the kernels (forward.cu, backward.cu, rows.cu). Internal to
+// lib/attention/cuda: attention_cuda.cpp strings them together. Streams are cudaStream_t as void*.
+#include <cstdint>
+
+#include "attention/cuda/pass.h"
+
+namespace longnet::attention::cuda_detail {
+
+using View = Bnhd<const uint16_t>;
+
+// Merges one pass into the running (o_acc [batch, q_len, heads, dim] fp32, lse).
+void forward_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch, View q,
+                  View k, View v, float* o_acc, float* lse, void* stream);
+
+// Adds one pass's dK, dV (and dQ with atomics unless dq_separately) into fp32 accumulators.
+void backward_key_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch,
+                       View q, View k, View v, View d_o, const float* lse, const float* dsum,
+                       float* dq_acc, float* dk_acc, float* dv_acc, bool dq_separately,
+                       void* stream);
+
+// Adds one pass's dQ into dq_acc without atomics.
+void backward_query_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch,
+                         View q, View k, View v, View d_o, const float* lse, const float* dsum,
+                         float* dq_acc, void* stream);
+
+// lse = -inf over n values.
+void fill_minus_inf(float* lse, int64_t n, void* stream);
+// out[b, r, h, :] = bf16(acc[b, r, h, :]) for acc laid out [batch, rows, heads, dim].
+void store_bf16(const float* acc, Bnhd<uint16_t> out, int64_t batch, int64_t rows, int64_t heads,
+                int64_t head_dim, void* stream);
+// dsum[b, h, r] = sum_d d_o[b, r, h, d] * o[b, r, h, d].
+void row_dot(View d_o, View o, float* dsum, int64_t batch, int64_t rows, int64_t heads,
+             int64_t head_dim, void* stream);
+
+}  // namespace longnet::attention::cuda_detail
