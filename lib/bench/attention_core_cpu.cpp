@@ -2,7 +2,7 @@
 
 #include "attention/cpu/attention_cpu.h"
 #include "bench/attention_targets.h"
-#include "bench/host_memory.h"
+#include "bench/memory_meter.h"
 
 namespace longnet::bench {
 
@@ -12,7 +12,7 @@ using attention::Bnhd;
 
 // One [batch, N, heads, head_dim] fp32 tensor, contiguous, counted by the meter.
 struct HostTensor {
-  HostTensor(HostMemoryMeter& meter, const CoreShape& s, int64_t tokens, const std::string& what)
+  HostTensor(MemoryMeter& meter, const CoreShape& s, int64_t tokens, const std::string& what)
       : buffer(meter, s.batch * tokens * s.heads * s.head_dim, what),
         view{buffer.data(), tokens * s.heads * s.head_dim, s.heads * s.head_dim, s.head_dim} {}
 
@@ -32,7 +32,7 @@ Measurement measure(const attention::Spec& spec, const CoreShape& shape, bool ba
                     const Repeats& repeats, int64_t budget_bytes, int64_t tokens) {
   const attention::Problem problem = whole_sequence(shape, tokens);
   attention::validate(spec, problem);
-  HostMemoryMeter meter(budget_bytes);
+  MemoryMeter meter(budget_bytes);
   HostTensor q(meter, shape, tokens, "Q"), k(meter, shape, tokens, "K"), v(meter, shape, tokens, "V"),
       o(meter, shape, tokens, "O");
   MeteredBuffer<float> lse(meter, shape.batch * shape.heads * tokens, "lse");
@@ -60,10 +60,7 @@ Target cpu_core_target(const attention::Spec& spec, const CoreShape& shape, bool
                        const Repeats& repeats, int64_t budget_bytes) {
   return {attention::describe(spec),
           [=](int64_t tokens) { return measure(spec, shape, backward, repeats, budget_bytes, tokens); },
-          [=](int64_t tokens) {
-            return attention::forward_flops(spec, whole_sequence(shape, tokens)) * (backward ? 3.5 : 1.0);
-          },
-          shape.batch};
+          [=](int64_t tokens) { return core_flops(spec, shape, backward, tokens); }, shape.batch};
 }
 
 }  // namespace longnet::bench

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "bench/counts.h"
-#include "bench/host_memory.h"
+#include "bench/cuda/device.h"
+#include "bench/memory_meter.h"
 
 namespace longnet::bench {
 
@@ -38,26 +41,32 @@ attention::Problem whole_sequence(const CoreShape& shape, int64_t tokens) {
   return p;
 }
 
+double core_flops(const attention::Spec& spec, const CoreShape& shape, bool backward,
+                  int64_t tokens) {
+  return attention::forward_flops(spec, whole_sequence(shape, tokens)) * (backward ? 3.5 : 1.0);
+}
+
 CoreTargets core_targets(const CoreRequest& request) {
-  if (request.device != "cpu") {
-    fail<RuntimeError>("the attention core on the GPU is not in this build of longnet yet; use "
-                       "--device cpu");
-  }
-  const int64_t budget = cpu_budget(request.memory_limit);
+  const bool gpu = request.device == "cuda";
+  const int64_t budget = gpu ? (request.memory_limit > 0 ? request.memory_limit
+                                                         : std::numeric_limits<int64_t>::max())
+                             : cpu_budget(request.memory_limit);
   CoreTargets out;
-  out.context = {"core", "cpu", "fp32", request.shape.batch, request.shape.heads,
-                 request.shape.head_dim};
+  out.context = {"core", gpu ? cuda::device_name() : "cpu", gpu ? "bf16" : "fp32",
+                 request.shape.batch, request.shape.heads, request.shape.head_dim};
   out.memory_note = fmt::format(
-      "peak memory counts the fp32 buffers Q, K, V, O, lse (fwd+bwd: and dO, dQ, dK, dV), "
-      "within a budget of {} bytes",
-      format_count(budget));
+      "peak memory counts the buffers Q, K, V, O, lse{} (fwd+bwd: and dO, dQ, dK, dV), {}",
+      gpu ? ", workspace" : "",
+      request.memory_limit > 0 || !gpu ? fmt::format("within a budget of {} bytes", format_count(budget))
+                                       : std::string("until cudaMalloc fails"));
   for (attention::Kind kind : request.kinds) {
     attention::Spec spec = request.spec;
     spec.kind = kind;
     attention::validate(spec);
     for (bool backward : {false, true}) {
       if (backward && !request.backward) continue;
-      out.targets.push_back(cpu_core_target(spec, request.shape, backward, request.repeats, budget));
+      out.targets.push_back(gpu ? cuda_core_target(spec, request.shape, backward, request.repeats, budget)
+                                : cpu_core_target(spec, request.shape, backward, request.repeats, budget));
       out.labels.push_back({kind_name(kind), backward ? "fwd+bwd" : "fwd", attention::describe(spec)});
     }
   }

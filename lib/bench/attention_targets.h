@@ -38,10 +38,19 @@ CoreTargets core_targets(const CoreRequest& request);
 // The problem of one call: every query and key of an N-token sequence.
 attention::Problem whole_sequence(const CoreShape& shape, int64_t tokens);
 
-// One CPU target: fp32 buffers counted against `budget_bytes`; steady_clock timing. Peak memory
-// is the bytes of the buffers the target creates: Q, K, V, O, lse, and for the backward dO, dQ,
-// dK, dV; scratch inside the attention functions is not counted.
+// FLOPs of one call by the rule of DESIGN.md section 3 (attention::forward_flops; forward and
+// backward together count 3.5 forwards).
+double core_flops(const attention::Spec& spec, const CoreShape& shape, bool backward,
+                  int64_t tokens);
+
+// One target per (spec, pass). Peak memory is the bytes of the buffers the target creates,
+// counted against `budget_bytes`: Q, K, V, O, lse, and for the backward dO, dQ, dK, dV.
+// CPU: fp32, steady_clock timing; scratch inside the CPU attention functions is not counted.
+// CUDA: bf16 (lse fp32), device-event timing, plus the workspace the kernels ask for (they
+// allocate nothing else), so the count is the whole of it.
 Target cpu_core_target(const attention::Spec& spec, const CoreShape& shape, bool backward,
                        const Repeats& repeats, int64_t budget_bytes);
+Target cuda_core_target(const attention::Spec& spec, const CoreShape& shape, bool backward,
+                        const Repeats& repeats, int64_t budget_bytes);
 
 }  // namespace longnet::bench

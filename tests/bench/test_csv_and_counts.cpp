@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "bench/csv.h"
-#include "bench/host_memory.h"
+#include "bench/memory_meter.h"
 #include "bench/counts.h"
 
 namespace longnet::bench {
@@ -70,8 +70,8 @@ TEST(Counts, FormatsExactMultiplesWithASuffix) {
   EXPECT_EQ(format_count(1000), "1000");
 }
 
-TEST(HostMemoryMeter, PeakIsTheMostInUseAtOnce) {
-  HostMemoryMeter meter(1 << 20);
+TEST(MemoryMeter, PeakIsTheMostInUseAtOnce) {
+  MemoryMeter meter(1 << 20);
   {
     MeteredBuffer<float> a(meter, 1000, "a");
     { MeteredBuffer<double> b(meter, 500, "b"); }
@@ -82,8 +82,8 @@ TEST(HostMemoryMeter, PeakIsTheMostInUseAtOnce) {
   EXPECT_EQ(meter.peak(), 8000);
 }
 
-TEST(HostMemoryMeter, AnAllocationOverTheBudgetIsOutOfMemory) {
-  HostMemoryMeter meter(1000);
+TEST(MemoryMeter, AnAllocationOverTheBudgetIsOutOfMemory) {
+  MemoryMeter meter(1000);
   MeteredBuffer<float> a(meter, 200, "Q");
   try {
     MeteredBuffer<float> b(meter, 100, "K");

@@ -2,6 +2,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include "bench/cuda/fill.h"
 #include "bench/sweep.h"
 #include "common/error.h"
 
@@ -30,12 +31,6 @@ double event_ms(const Work& work, CUstream_st* stream) {
   return ms;
 }
 
-int64_t device_bytes_in_use() {
-  size_t free = 0, total = 0;
-  check(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
-  return int64_t(total - free);
-}
-
 std::string device_name() {
   int device = 0;
   check(cudaGetDevice(&device), "cudaGetDevice");
@@ -49,15 +44,27 @@ void synchronize(const char* what) {
   check(cudaDeviceSynchronize(), what);
 }
 
-DeviceBuffer::DeviceBuffer(int64_t bytes, const std::string& what) : bytes_(bytes) {
+DeviceBuffer::DeviceBuffer(MemoryMeter& meter, int64_t bytes, const std::string& what)
+    : meter_(meter), bytes_(bytes) {
+  meter_.acquire(bytes_, what);
   const cudaError_t status = cudaMalloc(&data_, size_t(bytes));
+  if (status == cudaSuccess) return;
+  meter_.release(bytes_);
+  cudaGetLastError();  // clear the error, so later calls do not see it
   if (status == cudaErrorMemoryAllocation) {
-    cudaGetLastError();  // clear it, so later calls do not see it
     throw OutOfMemory(fmt::format("{}: cudaMalloc of {:.1f} MiB failed", what, bytes / 1048576.0));
   }
   check(status, "cudaMalloc");
 }
 
-DeviceBuffer::~DeviceBuffer() { cudaFree(data_); }
+DeviceBuffer::~DeviceBuffer() {
+  cudaFree(data_);
+  meter_.release(bytes_);
+}
+
+void fill_uniform_bf16(void* data, int64_t count, uint32_t seed) {
+  launch_fill_uniform_bf16(static_cast<uint16_t*>(data), count, seed);
+  check(cudaGetLastError(), "filling a benchmark buffer");
+}
 
 }  // namespace longnet::bench::cuda

@@ -11,10 +11,13 @@ namespace {
 }  // namespace
 
 double event_ms(const Work&, CUstream_st*) { no_cuda(); }
-int64_t device_bytes_in_use() { no_cuda(); }
 std::string device_name() { no_cuda(); }
 void synchronize(const char*) { no_cuda(); }
-DeviceBuffer::DeviceBuffer(int64_t bytes, const std::string&) : bytes_(bytes) { no_cuda(); }
+DeviceBuffer::DeviceBuffer(MemoryMeter& meter, int64_t bytes, const std::string&)
+    : meter_(meter), bytes_(bytes) {
+  no_cuda();
+}
 DeviceBuffer::~DeviceBuffer() = default;
+void fill_uniform_bf16(void*, int64_t, uint32_t) { no_cuda(); }
 
 }  // namespace longnet::bench::cuda

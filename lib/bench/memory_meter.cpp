@@ -1,4 +1,4 @@
-#include "bench/host_memory.h"
+#include "bench/memory_meter.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 
 namespace longnet::bench {
 
-void HostMemoryMeter::acquire(int64_t bytes, const std::string& what) {
+void MemoryMeter::acquire(int64_t bytes, const std::string& what) {
   if (in_use_ + bytes > budget_) {
     throw OutOfMemory(fmt::format("{} needs {:.1f} MiB more, over the {:.1f} MiB budget", what,
                                   bytes / 1048576.0, budget_ / 1048576.0));

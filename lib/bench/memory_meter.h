@@ -1,7 +1,7 @@
 #pragma once
-// Peak memory of a CPU benchmark target: the bytes of the buffers the target itself creates,
-// counted as they are made and freed (memory the code under test allocates inside a call is not
-// seen). A budget turns "does not fit" into OutOfMemory before the machine starts swapping.
+// Peak memory of a benchmark target: the bytes of the buffers the target itself creates, counted
+// as they are made and freed (memory the code under test allocates inside a call is not seen).
+// A budget turns "does not fit" into OutOfMemory before the machine starts swapping.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,9 +10,9 @@
 
 namespace longnet::bench {
 
-class HostMemoryMeter {
+class MemoryMeter {
  public:
-  explicit HostMemoryMeter(int64_t budget_bytes) : budget_(budget_bytes) {}
+  explicit MemoryMeter(int64_t budget_bytes) : budget_(budget_bytes) {}
 
   // Counts `bytes` more in use; throws OutOfMemory (naming `what`) if that passes the budget.
   void acquire(int64_t bytes, const std::string& what);
@@ -26,11 +26,11 @@ class HostMemoryMeter {
   int64_t budget_, in_use_ = 0, peak_ = 0;
 };
 
-// A zero-filled array counted by a meter for as long as it lives.
+// A zero-filled host array counted by a meter for as long as it lives.
 template <class T>
 class MeteredBuffer {
  public:
-  MeteredBuffer(HostMemoryMeter& meter, int64_t count, const std::string& what)
+  MeteredBuffer(MemoryMeter& meter, int64_t count, const std::string& what)
       : meter_(meter), bytes_(count * int64_t(sizeof(T))) {
     meter_.acquire(bytes_, what);
     try {
@@ -48,7 +48,7 @@ class MeteredBuffer {
   int64_t size() const { return int64_t(values_.size()); }
 
  private:
-  HostMemoryMeter& meter_;
+  MemoryMeter& meter_;
   int64_t bytes_;
   std::vector<T> values_;
 };
