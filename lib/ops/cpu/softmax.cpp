@@ -19,7 +19,10 @@ void CpuBackend::softmax(const Tensor& x, bool log, const Tensor& y) {
         T* out = py + r * n;
         T best = -std::numeric_limits<T>::infinity();
         for (int64_t j = 0; j < n; ++j) best = std::max(best, in[j]);
-        if (std::isinf(best) && best < 0) best = 0;  // a fully masked row: no NaN from -inf - -inf
+        if (std::isinf(best) && best < 0) {  // a fully masked row: zeros, not NaN
+          for (int64_t j = 0; j < n; ++j) out[j] = log ? best : T(0);
+          continue;
+        }
         double sum = 0;
         for (int64_t j = 0; j < n; ++j) sum += std::exp(double(in[j] - best));
         if (log) {
