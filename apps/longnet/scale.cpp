@@ -23,6 +23,7 @@ namespace {
 
 struct ScaleOptions {
   std::vector<std::string> attention = {"dense", "sparse", "dilated"};
+  std::string mode = "core";
   std::string device = "auto";
   std::string min_tokens = "8K", max_tokens;
   int64_t dim = 768, heads = 12, head_dim = 0;
@@ -33,6 +34,7 @@ struct ScaleOptions {
   int64_t batch = 1;
   int warmup = 3, repeats = 10;
   bool no_backward = false;
+  double xpos_scale_base = 512;
   double time_limit_s = 60;
   std::string memory_limit;
   std::string out = "scale-results";
@@ -99,51 +101,65 @@ attention::Spec base_spec(const ScaleOptions& o) {
   return spec;
 }
 
-bench::CoreShape core_shape(const ScaleOptions& o) {
+bench::CoreShape core_shape(const ScaleOptions& o, bool layer) {
   require_at_least("--heads", double(o.heads), 1);
   require_at_least("--batch", double(o.batch), 1);
-  int64_t head_dim = o.head_dim;
-  if (head_dim == 0) {
-    require_at_least("--dim", double(o.dim), 1);
-    if (o.dim % o.heads != 0) {
-      fail<UsageError>("--dim {} is not a multiple of --heads {}: pick another width, or set "
-                       "--head-dim",
-                       o.dim, o.heads);
-    }
-    head_dim = o.dim / o.heads;
+  require_at_least("--dim", double(o.dim), 1);
+  if (o.head_dim == 0 && o.dim % o.heads != 0) {
+    fail<UsageError>("--dim {} is not a multiple of --heads {}: pick another width, or set "
+                     "--head-dim",
+                     o.dim, o.heads);
   }
+  const int64_t head_dim = o.head_dim == 0 ? o.dim / o.heads : o.head_dim;
   require_at_least("--head-dim", double(head_dim), 1);
+  if (layer && head_dim * o.heads != o.dim) {
+    fail<UsageError>("--head-dim {} x --heads {} is not --dim {}: the layer's heads split the model "
+                     "width",
+                     head_dim, o.heads, o.dim);
+  }
   return {o.batch, o.heads, head_dim};
 }
 
 void run_scale(const ScaleOptions& o) {
-  std::vector<attention::Kind> kinds;
-  for (const auto& name : o.attention) kinds.push_back(kind_option(name));
-  const attention::Spec spec = base_spec(o);
-  const bench::CoreShape shape = core_shape(o);
+  if (o.mode != "core" && o.mode != "layer" && o.mode != "both") {
+    fail<UsageError>("--mode {}: choose core, layer or both", o.mode);
+  }
+  bench::ScaleRequest request;
+  request.core = o.mode != "layer";
+  request.layer = o.mode != "core";
+  for (const auto& name : o.attention) request.kinds.push_back(kind_option(name));
+  request.spec = base_spec(o);
+  request.shape = core_shape(o, request.layer);
   require_at_least("--warmup", o.warmup, 0);
   require_at_least("--repeats", o.repeats, 1);
   require_at_least("--time-limit", o.time_limit_s, 0);
-  const std::string device = resolve_device(o.device);
+  require_at_least("--xpos-scale-base", o.xpos_scale_base, 0);
+  request.repeats = {o.warmup, o.repeats};
+  request.backward = !o.no_backward;
+  request.xpos_scale_base = o.xpos_scale_base;
+  request.device = resolve_device(o.device);
   bench::SweepOptions sweep{count_option("--min-tokens", o.min_tokens), 0, o.time_limit_s};
-  sweep.max_tokens = o.max_tokens.empty()
-                         ? (device == "cpu" ? cpu_default_max_tokens : gpu_default_max_tokens)
-                         : count_option("--max-tokens", o.max_tokens);
+  sweep.max_tokens = o.max_tokens.empty() ? (request.device == "cpu" ? cpu_default_max_tokens
+                                                                     : gpu_default_max_tokens)
+                                          : count_option("--max-tokens", o.max_tokens);
   if (sweep.max_tokens < sweep.min_tokens) {
     fail<UsageError>("--max-tokens {} is below --min-tokens {}", bench::format_count(sweep.max_tokens),
                      bench::format_count(sweep.min_tokens));
   }
-  const int64_t memory_limit = o.memory_limit.empty() ? 0 : count_option("--memory-limit", o.memory_limit);
+  if (!o.memory_limit.empty()) request.memory_limit = count_option("--memory-limit", o.memory_limit);
 
-  bench::CoreTargets targets = bench::core_targets(
-      {device, kinds, spec, shape, {o.warmup, o.repeats}, !o.no_backward, memory_limit});
-  fmt::print("longnet scale: attention core (Q, K, V to O) on {}, {}, batch {}, {} heads x {}\n",
-             targets.context.device, targets.context.dtype, shape.batch, shape.heads, shape.head_dim);
+  const bench::ScaleTargets targets = bench::scale_targets(request);
+  const auto& shape = request.shape;
+  fmt::print("longnet scale: {} on {}, {}, batch {}, {} heads x {}\n",
+             request.layer ? (request.core ? "attention core and layer" : "attention layer")
+                           : "attention core (Q, K, V to O)",
+             targets.context.device, targets.context.dtype, shape.batch, shape.heads,
+             shape.head_dim);
   fmt::print("N from {} doubling to {}; {} warm-up runs, median of {}; {}\n",
              bench::format_count(sweep.min_tokens), bench::format_count(sweep.max_tokens), o.warmup,
              o.repeats, targets.memory_note);
   for (const auto& label : targets.labels) {
-    if (label.pass == "fwd") fmt::print("  {}: {}\n", label.kind, label.description);
+    if (label.pass == "fwd") fmt::print("  {} {}: {}\n", label.part, label.kind, label.description);
   }
   bench::ScaleReport report(o.out, targets.context, targets.labels);
   bench::sweep(targets.targets, sweep, [&](auto rows) { report.add_step(rows); });
@@ -162,13 +178,18 @@ void add_scale_command(CLI::App& app) {
   auto& o = *options;
   cmd->add_option("--attention", o.attention, "Attention kinds to measure, comma-separated: dense, sparse, dilated")
       ->delimiter(',')->capture_default_str();
+  cmd->add_option("--mode", o.mode,
+                  "core: Q, K, V to O, forward and forward+backward; layer: the attention layer "
+                  "forward (QKV projections, XPOS, attention, Sub-LN, output projection; CPU "
+                  "only so far); both")
+      ->capture_default_str();
   cmd->add_option("--device", o.device, "cpu, cuda, or auto (cuda when a GPU is visible)")
       ->capture_default_str();
   cmd->add_option("--min-tokens", o.min_tokens, "First sequence length N (K, M, G suffixes: K = 1024)")
       ->capture_default_str();
   cmd->add_option("--max-tokens", o.max_tokens,
                   "Largest N [default: 64K on the CPU; on a GPU 1G, in effect until out of memory]");
-  cmd->add_option("--dim", o.dim, "Model width; the head dimension is dim / heads")->capture_default_str();
+  cmd->add_option("--dim", o.dim, "Model width E; the head dimension is E / heads")->capture_default_str();
   cmd->add_option("--heads", o.heads, "Attention heads")->capture_default_str();
   cmd->add_option("--head-dim", o.head_dim, "Head dimension [default: dim / heads]");
   cmd->add_option("--segment-lengths", o.segment_lengths, "Dilated attention segment lengths w, comma-separated")
@@ -181,7 +202,10 @@ void add_scale_command(CLI::App& app) {
   cmd->add_option("--batch", o.batch, "Sequences per call")->capture_default_str();
   cmd->add_option("--warmup", o.warmup, "Untimed runs before timing each point")->capture_default_str();
   cmd->add_option("--repeats", o.repeats, "Timed runs per point; the median is reported")->capture_default_str();
-  cmd->add_flag("--no-backward", o.no_backward, "Measure the forward pass only");
+  cmd->add_flag("--no-backward", o.no_backward, "Core: measure the forward pass only");
+  cmd->add_option("--xpos-scale-base", o.xpos_scale_base,
+                  "Layer: XPOS decay scale base (0 turns the decay off)")
+      ->capture_default_str();
   cmd->add_option("--time-limit", o.time_limit_s,
                   "Seconds: a target stops after a point that took longer (warm-up and repeats "
                   "together); 0 for no limit")

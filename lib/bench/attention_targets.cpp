@@ -46,28 +46,44 @@ double core_flops(const attention::Spec& spec, const CoreShape& shape, bool back
   return attention::forward_flops(spec, whole_sequence(shape, tokens)) * (backward ? 3.5 : 1.0);
 }
 
-CoreTargets core_targets(const CoreRequest& request) {
+ScaleTargets scale_targets(const ScaleRequest& request) {
   const bool gpu = request.device == "cuda";
+  if (gpu && request.layer) {
+    fail<UsageError>("--mode {}: the attention layer runs on the CPU only so far (the GPU layer "
+                     "waits for the CUDA tensor ops); use --mode core or --device cpu",
+                     request.core ? "both" : "layer");
+  }
   const int64_t budget = gpu ? (request.memory_limit > 0 ? request.memory_limit
                                                          : std::numeric_limits<int64_t>::max())
                              : cpu_budget(request.memory_limit);
-  CoreTargets out;
-  out.context = {"core", gpu ? cuda::device_name() : "cpu", gpu ? "bf16" : "fp32",
-                 request.shape.batch, request.shape.heads, request.shape.head_dim};
+  ScaleTargets out;
+  out.context = {gpu ? cuda::device_name() : "cpu", gpu ? "bf16" : "fp32", request.shape.batch,
+                 request.shape.heads, request.shape.head_dim};
   out.memory_note = fmt::format(
-      "peak memory counts the buffers Q, K, V, O, lse{} (fwd+bwd: and dO, dQ, dK, dV), {}",
-      gpu ? ", workspace" : "",
+      "peak memory counts the buffers each target creates (docs/scale.md), {}",
       request.memory_limit > 0 || !gpu ? fmt::format("within a budget of {} bytes", format_count(budget))
                                        : std::string("until cudaMalloc fails"));
   for (attention::Kind kind : request.kinds) {
     attention::Spec spec = request.spec;
     spec.kind = kind;
     attention::validate(spec);
-    for (bool backward : {false, true}) {
-      if (backward && !request.backward) continue;
-      out.targets.push_back(gpu ? cuda_core_target(spec, request.shape, backward, request.repeats, budget)
-                                : cpu_core_target(spec, request.shape, backward, request.repeats, budget));
-      out.labels.push_back({kind_name(kind), backward ? "fwd+bwd" : "fwd", attention::describe(spec)});
+    const auto add = [&](Target target, const char* part, const char* pass,
+                         const attention::Spec& described) {
+      out.targets.push_back(std::move(target));
+      out.labels.push_back({part, kind_name(kind), pass, attention::describe(described)});
+    };
+    if (request.core) {
+      const auto make = gpu ? cuda_core_target : cpu_core_target;
+      add(make(spec, request.shape, false, request.repeats, budget), "core", "fwd", spec);
+      if (request.backward) {
+        add(make(spec, request.shape, true, request.repeats, budget), "core", "fwd+bwd", spec);
+      }
+    }
+    if (request.layer) {
+      attention::Spec layer_spec = spec;
+      layer_spec.xpos_scale_base = request.xpos_scale_base;
+      add(cpu_layer_target(layer_spec, request.shape, request.repeats, budget), "layer", "fwd",
+          layer_spec);
     }
   }
   return out;

@@ -1,6 +1,7 @@
 #pragma once
-// The targets `longnet scale` sweeps for the attention core (Q, K, V to O): one per attention
-// kind and pass (forward; forward then backward), on the CPU (fp32) or a GPU.
+// The targets `longnet scale` sweeps, one per attention kind and what is timed: the attention
+// core (Q, K, V to O; forward, and forward then backward) on the CPU (fp32) or a GPU (bf16), and
+// the whole attention layer forward on the CPU.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,28 +13,31 @@
 
 namespace longnet::bench {
 
+// The layer's model width is heads * head_dim.
 struct CoreShape {
   int64_t batch, heads, head_dim;
 };
 
-struct CoreRequest {
+struct ScaleRequest {
   std::string device;  // "cpu" or "cuda"
   std::vector<attention::Kind> kinds;
   attention::Spec spec;  // patterns and sparse shape; the kind is set per target
   CoreShape shape;
   Repeats repeats;
-  bool backward;         // also a forward+backward target per kind
-  int64_t memory_limit;  // bytes the buffers may take; 0 for the device's default
+  bool core = true, layer = false;
+  bool backward = true;           // the core also forward+backward
+  double xpos_scale_base = 512;   // the layer's XPOS decay base
+  int64_t memory_limit = 0;       // bytes the buffers may take; 0 for the device's default
 };
 
-struct CoreTargets {
+struct ScaleTargets {
   std::vector<Target> targets;
   std::vector<TargetLabel> labels;  // one per target
   RunContext context;
   std::string memory_note;  // what "peak memory" counts on this device, for the header
 };
 
-CoreTargets core_targets(const CoreRequest& request);
+ScaleTargets scale_targets(const ScaleRequest& request);
 
 // The problem of one call: every query and key of an N-token sequence.
 attention::Problem whole_sequence(const CoreShape& shape, int64_t tokens);
@@ -51,6 +55,18 @@ double core_flops(const attention::Spec& spec, const CoreShape& shape, bool back
 Target cpu_core_target(const attention::Spec& spec, const CoreShape& shape, bool backward,
                        const Repeats& repeats, int64_t budget_bytes);
 Target cuda_core_target(const attention::Spec& spec, const CoreShape& shape, bool backward,
+                        const Repeats& repeats, int64_t budget_bytes);
+
+// FLOPs of one layer forward: the four E x E projections (8 * B * N * E^2) and the attention
+// core's forward; LayerNorm, XPOS and biases are not counted.
+double layer_flops(const attention::Spec& spec, const CoreShape& shape, int64_t tokens);
+
+// The attention layer forward on the CPU (fp32, no gradients recorded): x [B, N, E] ->
+// q, k, v = x W + b; XPOS rotation of q, k; attention with the spec's XPOS decay; Sub-LN;
+// output projection. Peak memory counts x, the parameters, and every tensor the layer makes
+// (q, k, v, rotated q and k, attention output and lse, Sub-LN output, layer output) while it is
+// held; scratch inside the ops and the attention function is not counted.
+Target cpu_layer_target(const attention::Spec& spec, const CoreShape& shape,
                         const Repeats& repeats, int64_t budget_bytes);
 
 }  // namespace longnet::bench

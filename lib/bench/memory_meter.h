@@ -26,30 +26,41 @@ class MemoryMeter {
   int64_t budget_, in_use_ = 0, peak_ = 0;
 };
 
+// Bytes counted by a meter from construction to destruction.
+class MemoryLease {
+ public:
+  MemoryLease(MemoryMeter& meter, int64_t bytes, const std::string& what)
+      : meter_(meter), bytes_(bytes) {
+    meter_.acquire(bytes_, what);
+  }
+  ~MemoryLease() { meter_.release(bytes_); }
+  MemoryLease(const MemoryLease&) = delete;
+  MemoryLease& operator=(const MemoryLease&) = delete;
+
+ private:
+  MemoryMeter& meter_;
+  int64_t bytes_;
+};
+
 // A zero-filled host array counted by a meter for as long as it lives.
 template <class T>
 class MeteredBuffer {
  public:
   MeteredBuffer(MemoryMeter& meter, int64_t count, const std::string& what)
-      : meter_(meter), bytes_(count * int64_t(sizeof(T))) {
-    meter_.acquire(bytes_, what);
+      : lease_(meter, count * int64_t(sizeof(T)), what) {
     try {
       values_.resize(size_t(count));
     } catch (const std::bad_alloc&) {
-      meter_.release(bytes_);
-      throw OutOfMemory(what + ": the allocation of " + std::to_string(bytes_) + " bytes failed");
+      throw OutOfMemory(what + ": the allocation of " + std::to_string(count * sizeof(T)) +
+                        " bytes failed");
     }
   }
-  ~MeteredBuffer() { meter_.release(bytes_); }
-  MeteredBuffer(const MeteredBuffer&) = delete;
-  MeteredBuffer& operator=(const MeteredBuffer&) = delete;
 
   T* data() { return values_.data(); }
   int64_t size() const { return int64_t(values_.size()); }
 
  private:
-  MemoryMeter& meter_;
-  int64_t bytes_;
+  MemoryLease lease_;
   std::vector<T> values_;
 };
 

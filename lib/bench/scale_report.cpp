@@ -26,7 +26,7 @@ std::vector<std::string> pass_cells(const Row* row) {
 }
 
 std::string table_line(const std::vector<std::string>& cells) {
-  std::string line = fmt::format("{:<8} {:>6}", cells[0], cells[1]);
+  std::string line = fmt::format("{:<13} {:>6}", cells[0], cells[1]);
   for (size_t i = 2; i < cells.size(); ++i) line += fmt::format(" {:>{}}", cells[i], cell_width);
   return line + "\n";
 }
@@ -56,34 +56,39 @@ ScaleReport::ScaleReport(const std::filesystem::path& out_dir, RunContext contex
                                            "heads", "head_dim", "tokens", "status", "ms",
                                            "tokens_per_s", "tflop_per_s", "peak_bytes",
                                            "attention", "note"});
-  std::string groups = fmt::format("{:15}", "");
-  std::vector<std::string> header = {"kind", "N"};
+  std::string banner = fmt::format("{:20}", "");
+  std::vector<std::string> header = {"attention", "N"};
   for (const char* pass : passes) {
-    groups += fmt::format(" {:^{}}", fmt::format("--- {} ---", pass), 4 * (cell_width + 1) - 1);
+    banner += fmt::format(" {:^{}}", fmt::format("--- {} ---", pass), 4 * (cell_width + 1) - 1);
     for (const char* what : {"ms", "tok/s", "TFLOP/s", "peak MiB"}) header.push_back(what);
   }
-  groups.erase(groups.find_last_not_of(' ') + 1);
-  fmt::print(out_, "{}\n{}", groups, table_line(header));
+  banner.erase(banner.find_last_not_of(' ') + 1);
+  fmt::print(out_, "{}\n{}", banner, table_line(header));
+}
+
+std::string ScaleReport::group(size_t target) const {
+  return labels_[target].part + " " + labels_[target].kind;
 }
 
 void ScaleReport::add_step(std::span<const Row> rows) {
-  std::vector<std::string> kinds;  // in target order, once each
+  std::vector<std::string> groups;  // in target order, once each
   for (const Row& row : rows) {
-    const auto& kind = labels_[row.target].kind;
-    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+    const std::string g = group(row.target);
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
     write_csv(row);
     rows_.push_back(row);
   }
-  for (const auto& kind : kinds) print_line(kind, rows.front().tokens, rows);
+  for (const auto& g : groups) print_line(g, rows.front().tokens, rows);
   std::fflush(out_);
 }
 
-void ScaleReport::print_line(const std::string& kind, int64_t tokens, std::span<const Row> rows) {
-  std::vector<std::string> cells = {kind, format_count(tokens)};
+void ScaleReport::print_line(const std::string& group_name, int64_t tokens,
+                             std::span<const Row> rows) {
+  std::vector<std::string> cells = {group_name, format_count(tokens)};
   for (const char* pass : passes) {
     const Row* found = nullptr;
     for (const Row& row : rows) {
-      if (labels_[row.target].kind == kind && labels_[row.target].pass == pass) found = &row;
+      if (group(row.target) == group_name && labels_[row.target].pass == pass) found = &row;
     }
     for (auto& cell : pass_cells(found)) cells.push_back(std::move(cell));
   }
@@ -95,7 +100,7 @@ void ScaleReport::write_csv(const Row& row) {
   const bool measured = row.status == Status::measured;
   const auto& m = row.measurement;
   const std::string note = measured ? (row.time_limit_hit ? "time limit reached" : "") : row.detail;
-  csv_->row({context_.part, label.kind, label.pass, context_.device, context_.dtype,
+  csv_->row({label.part, label.kind, label.pass, context_.device, context_.dtype,
              std::to_string(context_.batch), std::to_string(context_.heads),
              std::to_string(context_.head_dim), std::to_string(row.tokens),
              measured ? "ok" : "out_of_memory", measured ? fmt::format("{:.6g}", m.ms) : "",
@@ -105,12 +110,11 @@ void ScaleReport::write_csv(const Row& row) {
 }
 
 void ScaleReport::finish(int64_t max_tokens) {
-  Chart chart{fmt::format("attention {}: {} {}, batch {}, {} heads x {}", context_.part,
-                          context_.device, context_.dtype, context_.batch, context_.heads,
-                          context_.head_dim),
+  Chart chart{fmt::format("attention: {} {}, batch {}, {} heads x {}", context_.device,
+                          context_.dtype, context_.batch, context_.heads, context_.head_dim),
               "sequence length (tokens)", "time per call (ms)", {}};
   for (size_t t = 0; t < labels_.size(); ++t) {
-    Series series{labels_[t].kind + " " + labels_[t].pass, {}};
+    Series series{group(t) + " " + labels_[t].pass, {}};
     const Row* last = nullptr;
     for (const Row& row : rows_) {
       if (row.target != t) continue;

@@ -15,15 +15,15 @@
 
 namespace longnet::bench {
 
-// What one target measures. Targets of the same kind share a table line; pass is "fwd" or
-// "fwd+bwd"; description is the attention pattern in words (a CSV column).
+// What one target measures: part "core" (Q, K, V to O) or "layer" (the attention layer), the
+// attention kind, pass "fwd" or "fwd+bwd"; description is the attention pattern in words (a CSV
+// column). Targets of the same part and kind share a table line.
 struct TargetLabel {
-  std::string kind, pass, description;
+  std::string part, kind, pass, description;
 };
 
 // The fixed context of a run, repeated in every CSV line.
 struct RunContext {
-  std::string part;    // "core" (Q, K, V to O)
   std::string device;  // "cpu" or the GPU's name
   std::string dtype;   // "fp32", "bf16"
   int64_t batch, heads, head_dim;
@@ -45,7 +45,8 @@ class ScaleReport {
   std::filesystem::path png_path() const { return out_dir_ / "scale.png"; }
 
  private:
-  void print_line(const std::string& kind, int64_t tokens, std::span<const Row> rows);
+  void print_line(const std::string& group, int64_t tokens, std::span<const Row> rows);
+  std::string group(size_t target) const;  // "core dense", "layer dilated"
   void write_csv(const Row& row);
 
   std::filesystem::path out_dir_;

@@ -55,6 +55,20 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::
   return rows;
 }
 
+// Whether stdout has a table line for `attention` at `tokens`, with the N column and the eight
+// measurement columns after it.
+bool has_table_line(const std::string& out, const std::string& attention, const std::string& tokens) {
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(attention + " ", 0) != 0) continue;
+    std::istringstream words(line.substr(attention.size()));
+    std::vector<std::string> cells;
+    for (std::string w; words >> w;) cells.push_back(w);
+    if (cells.size() == 9 && cells[0] == tokens) return true;
+  }
+  return false;
+}
+
 void expect_usage_error(const std::string& args, const std::string& named,
                         const std::string& base = small) {
   const auto r = run_longnet("scale" + base + " " + args);
@@ -79,6 +93,8 @@ TEST(ScaleCli, BadOptionsAreUsageErrorsNamingTheOption) {
   expect_usage_error("--sparse-summary 256", "--sparse-summary");
   expect_usage_error("--memory-limit lots", "--memory-limit");
   expect_usage_error("--time-limit -1", "--time-limit");
+  expect_usage_error("--mode fast", "--mode");
+  expect_usage_error("--mode both --dim 64", "--head-dim");
 }
 
 TEST(ScaleCli, AMisspeltKindGetsASuggestion) {
@@ -99,7 +115,7 @@ TEST(ScaleCli, CudaOnABuildWithoutItIsAUsageError) {
 TEST(ScaleCli, HelpListsTheOptions) {
   const auto r = run_longnet("scale --help");
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* option : {"--attention", "--device", "--min-tokens", "--max-tokens", "--dim",
+  for (const char* option : {"--attention", "--mode", "--device", "--min-tokens", "--max-tokens", "--dim",
                              "--heads", "--head-dim", "--segment-lengths", "--dilation-rates",
                              "--sparse-block", "--sparse-summary", "--batch", "--warmup",
                              "--repeats", "--no-backward", "--out", "--memory-limit"}) {
@@ -134,9 +150,9 @@ TEST(ScaleCli, ASweepOnTheCpuWritesOneCsvLinePerKindPassAndLength) {
       EXPECT_NEAR(std::stod(row.at("tflop_per_s")) * 1e12 * ms / 1e3, flops, 1e-3 * flops);
     }
   }
-  for (const char* line : {"dense       256", "sparse      512", "dilated      1K"}) {
-    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
-  }
+  EXPECT_TRUE(has_table_line(r.out, "core dense", "256")) << r.out;
+  EXPECT_TRUE(has_table_line(r.out, "core sparse", "512")) << r.out;
+  EXPECT_TRUE(has_table_line(r.out, "core dilated", "1K")) << r.out;
   std::ifstream png(dir / "scale.png", std::ios::binary);
   std::string signature(8, '\0');
   png.read(signature.data(), 8);
@@ -161,6 +177,32 @@ TEST(ScaleCli, RunningOutOfMemoryIsReportedAsTheLimitNotACrash) {
   }
   EXPECT_EQ(statuses["fwd"], (std::vector<std::string>{"256 ok", "512 ok", "1024 out_of_memory"}));
   EXPECT_EQ(statuses["fwd+bwd"], (std::vector<std::string>{"256 ok", "512 out_of_memory"}));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ScaleCli, LayerModeTimesTheWholeAttentionLayerForward) {
+  const auto dir = fresh_dir("layer");
+  const auto r = run_longnet(
+      "scale --device cpu --mode layer --attention dense --dim 64 --heads 4 --warmup 0 --repeats 1"
+      " --min-tokens 256 --max-tokens 512 --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto rows = read_csv(dir / "scale.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  const double B = 1, E = 64, H = 4, Dh = 16;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.at("part"), "layer");
+    EXPECT_EQ(row.at("pass"), "fwd");
+    EXPECT_NE(row.at("attention").find("xpos=512"), std::string::npos);
+    const double n = std::stod(row.at("tokens")), ms = std::stod(row.at("ms"));
+    // Held at once at the peak: Wq, Wk, Wv, Wo and four biases, the Sub-LN weight and bias; x,
+    // rotated q and k, v and the attention output ([B, N, E] each) and lse [B, H, N].
+    const double floats = 4 * E * E + 6 * E + 5 * B * n * E + B * H * n;
+    EXPECT_EQ(std::stod(row.at("peak_bytes")), 4 * floats);
+    // Four E x E projections plus causal dense attention.
+    const double flops = 8 * B * n * E * E + 2 * B * H * n * n * Dh;
+    EXPECT_NEAR(std::stod(row.at("tflop_per_s")) * 1e12 * ms / 1e3, flops, 1e-3 * flops);
+  }
+  EXPECT_TRUE(has_table_line(r.out, "layer dense", "512")) << r.out;
   std::filesystem::remove_all(dir);
 }
 
