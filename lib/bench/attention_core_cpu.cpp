@@ -28,8 +28,10 @@ void fill_uniform(MeteredBuffer<float>& buffer, uint32_t seed) {
   for (int64_t i = 0; i < buffer.size(); ++i) buffer.data()[i] = uniform(rng);
 }
 
-Measurement measure(const attention::Spec& spec, const CoreShape& shape, bool backward,
-                    const Repeats& repeats, int64_t budget_bytes, int64_t tokens) {
+}  // namespace
+
+Measurement measure_core_cpu(const attention::Spec& spec, const CoreShape& shape, bool backward,
+                             const Repeats& repeats, int64_t budget_bytes, int64_t tokens) {
   const attention::Problem problem = whole_sequence(shape, tokens);
   attention::validate(spec, problem);
   MemoryMeter meter(budget_bytes);
@@ -52,15 +54,6 @@ Measurement measure(const attention::Spec& spec, const CoreShape& shape, bool ba
                                              lse.data(), d_o.in(), dq.view, dk.view, dv.view);
   };
   return {median_ms(steady_clock_ms, forward_backward, repeats), meter.peak()};
-}
-
-}  // namespace
-
-Target cpu_core_target(const attention::Spec& spec, const CoreShape& shape, bool backward,
-                       const Repeats& repeats, int64_t budget_bytes) {
-  return {attention::describe(spec),
-          [=](int64_t tokens) { return measure(spec, shape, backward, repeats, budget_bytes, tokens); },
-          [=](int64_t tokens) { return core_flops(spec, shape, backward, tokens); }, shape.batch};
 }
 
 }  // namespace longnet::bench

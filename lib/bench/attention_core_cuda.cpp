@@ -27,8 +27,10 @@ struct DeviceTensor {
 
 double event_ms(const Work& work) { return cuda::event_ms(work); }
 
-Measurement measure(const attention::Spec& spec, const CoreShape& shape, bool backward,
-                    const Repeats& repeats, int64_t budget_bytes, int64_t tokens) {
+}  // namespace
+
+Measurement measure_core_cuda(const attention::Spec& spec, const CoreShape& shape, bool backward,
+                              const Repeats& repeats, int64_t budget_bytes, int64_t tokens) {
   const attention::Problem problem = whole_sequence(shape, tokens);
   attention::validate(spec, problem);
   MemoryMeter meter(budget_bytes);
@@ -64,15 +66,6 @@ Measurement measure(const attention::Spec& spec, const CoreShape& shape, bool ba
   const double ms = median_ms(event_ms, forward_backward, repeats);
   cuda::synchronize("attention forward and backward");
   return {ms, meter.peak()};
-}
-
-}  // namespace
-
-Target cuda_core_target(const attention::Spec& spec, const CoreShape& shape, bool backward,
-                        const Repeats& repeats, int64_t budget_bytes) {
-  return {attention::describe(spec),
-          [=](int64_t tokens) { return measure(spec, shape, backward, repeats, budget_bytes, tokens); },
-          [=](int64_t tokens) { return core_flops(spec, shape, backward, tokens); }, shape.batch};
 }
 
 }  // namespace longnet::bench

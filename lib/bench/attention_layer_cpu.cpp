@@ -79,8 +79,10 @@ void layer_forward(MemoryMeter& meter, const attention::Spec& spec, const CoreSh
   Held out(meter, ops::linear(normed.t, p.wo.t, p.bo.t), "layer output");
 }
 
-Measurement measure(const attention::Spec& spec, const CoreShape& shape, const Repeats& repeats,
-                    int64_t budget_bytes, int64_t tokens) {
+}  // namespace
+
+Measurement measure_layer_cpu(const attention::Spec& spec, const CoreShape& shape,
+                              const Repeats& repeats, int64_t budget_bytes, int64_t tokens) {
   attention::validate(spec, whole_sequence(shape, tokens));
   const int64_t dim = shape.heads * shape.head_dim;
   MemoryMeter meter(budget_bytes);
@@ -90,19 +92,10 @@ Measurement measure(const attention::Spec& spec, const CoreShape& shape, const R
   return {median_ms(steady_clock_ms, forward, repeats), meter.peak()};
 }
 
-}  // namespace
-
 double layer_flops(const attention::Spec& spec, const CoreShape& shape, int64_t tokens) {
   const double dim = double(shape.heads * shape.head_dim);
   return 8.0 * double(shape.batch) * double(tokens) * dim * dim +
          core_flops(spec, shape, /*backward=*/false, tokens);
-}
-
-Target cpu_layer_target(const attention::Spec& spec, const CoreShape& shape,
-                        const Repeats& repeats, int64_t budget_bytes) {
-  return {attention::describe(spec),
-          [=](int64_t tokens) { return measure(spec, shape, repeats, budget_bytes, tokens); },
-          [=](int64_t tokens) { return layer_flops(spec, shape, tokens); }, shape.batch};
 }
 
 }  // namespace longnet::bench

@@ -69,21 +69,26 @@ ScaleTargets scale_targets(const ScaleRequest& request) {
     attention::validate(spec);
     const auto add = [&](Target target, const char* part, const char* pass,
                          const attention::Spec& described) {
-      out.targets.push_back(std::move(target));
       out.labels.push_back({part, kind_name(kind), pass, attention::describe(described)});
+      out.targets.push_back(std::move(target));
     };
-    if (request.core) {
-      const auto make = gpu ? cuda_core_target : cpu_core_target;
-      add(make(spec, request.shape, false, request.repeats, budget), "core", "fwd", spec);
-      if (request.backward) {
-        add(make(spec, request.shape, true, request.repeats, budget), "core", "fwd+bwd", spec);
-      }
+    const auto& shape = request.shape;
+    const auto& repeats = request.repeats;
+    for (bool backward : {false, true}) {
+      if (!request.core || (backward && !request.backward)) continue;
+      const auto measure_core = gpu ? measure_core_cuda : measure_core_cpu;
+      add({attention::describe(spec),
+           [=](int64_t n) { return measure_core(spec, shape, backward, repeats, budget, n); },
+           [=](int64_t n) { return core_flops(spec, shape, backward, n); }, shape.batch},
+          "core", backward ? "fwd+bwd" : "fwd", spec);
     }
     if (request.layer) {
       attention::Spec layer_spec = spec;
       layer_spec.xpos_scale_base = request.xpos_scale_base;
-      add(cpu_layer_target(layer_spec, request.shape, request.repeats, budget), "layer", "fwd",
-          layer_spec);
+      add({attention::describe(layer_spec),
+           [=](int64_t n) { return measure_layer_cpu(layer_spec, shape, repeats, budget, n); },
+           [=](int64_t n) { return layer_flops(layer_spec, shape, n); }, shape.batch},
+          "layer", "fwd", layer_spec);
     }
   }
   return out;

@@ -47,26 +47,27 @@ attention::Problem whole_sequence(const CoreShape& shape, int64_t tokens);
 double core_flops(const attention::Spec& spec, const CoreShape& shape, bool backward,
                   int64_t tokens);
 
-// One target per (spec, pass). Peak memory is the bytes of the buffers the target creates,
-// counted against `budget_bytes`: Q, K, V, O, lse, and for the backward dO, dQ, dK, dV.
+// One point of the attention core at N tokens, forward or forward then backward: the median
+// time and the peak bytes of the buffers the target creates, counted against `budget_bytes`:
+// Q, K, V, O, lse, and for the backward dO, dQ, dK, dV.
 // CPU: fp32, steady_clock timing; scratch inside the CPU attention functions is not counted.
 // CUDA: bf16 (lse fp32), device-event timing, plus the workspace the kernels ask for (they
 // allocate nothing else), so the count is the whole of it.
-Target cpu_core_target(const attention::Spec& spec, const CoreShape& shape, bool backward,
-                       const Repeats& repeats, int64_t budget_bytes);
-Target cuda_core_target(const attention::Spec& spec, const CoreShape& shape, bool backward,
-                        const Repeats& repeats, int64_t budget_bytes);
+Measurement measure_core_cpu(const attention::Spec& spec, const CoreShape& shape, bool backward,
+                             const Repeats& repeats, int64_t budget_bytes, int64_t tokens);
+Measurement measure_core_cuda(const attention::Spec& spec, const CoreShape& shape, bool backward,
+                              const Repeats& repeats, int64_t budget_bytes, int64_t tokens);
 
 // FLOPs of one layer forward: the four E x E projections (8 * B * N * E^2) and the attention
 // core's forward; LayerNorm, XPOS and biases are not counted.
 double layer_flops(const attention::Spec& spec, const CoreShape& shape, int64_t tokens);
 
-// The attention layer forward on the CPU (fp32, no gradients recorded): x [B, N, E] ->
-// q, k, v = x W + b; XPOS rotation of q, k; attention with the spec's XPOS decay; Sub-LN;
-// output projection. Peak memory counts x, the parameters, and every tensor the layer makes
-// (q, k, v, rotated q and k, attention output and lse, Sub-LN output, layer output) while it is
-// held; scratch inside the ops and the attention function is not counted.
-Target cpu_layer_target(const attention::Spec& spec, const CoreShape& shape,
-                        const Repeats& repeats, int64_t budget_bytes);
+// One point of the attention layer forward on the CPU (fp32, no gradients recorded):
+// x [B, N, E] -> q, k, v = x W + b; XPOS rotation of q, k; attention with the spec's XPOS decay;
+// Sub-LN; output projection. Peak memory counts x, the parameters, and every tensor the layer
+// makes (q, k, v, rotated q and k, attention output and lse, Sub-LN output, layer output) while
+// it is held; scratch inside the ops and the attention function is not counted.
+Measurement measure_layer_cpu(const attention::Spec& spec, const CoreShape& shape,
+                              const Repeats& repeats, int64_t budget_bytes, int64_t tokens);
 
 }  // namespace longnet::bench
