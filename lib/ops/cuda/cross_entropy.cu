@@ -1,0 +1,118 @@
+#include <math_constants.h>
+
+#include "ops/cuda/cross_entropy.h"
+#include "ops/cuda/kernel_support.cuh"
+
+namespace longnet::cuda {
+
+namespace {
+
+using namespace detail;
+
+struct Args {
+  CrossEntropyShape s;
+  ConstRows logits;
+  Rows dlogits;
+  const int32_t* targets;
+  float* loss;
+  float grad_scale;
+};
+
+// Running (max, sum of exp(x - max)) pairs, merged exactly as one pass over both parts would.
+struct MaxSum {
+  float m, s;
+};
+
+__device__ __forceinline__ MaxSum merge(MaxSum a, MaxSum b) {
+  float m = fmaxf(a.m, b.m);
+  if (m == -CUDART_INF_F) return {m, 0.f};
+  return {m, a.s * expf(a.m - m) + b.s * expf(b.m - m)};
+}
+
+__device__ __forceinline__ MaxSum warp_merge(MaxSum v) {
+#pragma unroll
+  for (int o = 16; o; o >>= 1) {
+    MaxSum other{__shfl_xor_sync(0xffffffffu, v.m, o), __shfl_xor_sync(0xffffffffu, v.s, o)};
+    v = merge(v, other);
+  }
+  return v;
+}
+
+constexpr int kThreads = 512;
+
+// One block per row. kVec: 16-byte accesses (vocab and stride multiples of 8, aligned rows).
+template <bool kVec>
+__global__ void cross_entropy_kernel(Args a) {
+  __shared__ MaxSum warps[kThreads / 32];
+  __shared__ float target_logit;
+  const int64_t row = blockIdx.x;
+  const int64_t vocab = a.s.vocab;
+  const int32_t target = a.targets[row];
+  const bool ignored = target == a.s.ignore_index;
+  const int64_t in = row * a.logits.stride;
+  const DType t = a.s.dtype;
+  if (threadIdx.x == 0) target_logit = ignored ? 0.f : load(a.logits.data, t, in + target);
+
+  MaxSum acc{-CUDART_INF_F, 0.f};
+  if constexpr (kVec) {
+    for (int64_t i = threadIdx.x * 8; i < vocab; i += kThreads * 8) {
+      float v[8];
+      load8(a.logits.data, t, in + i, v);
+      float m = v[0];
+#pragma unroll
+      for (int j = 1; j < 8; ++j) m = fmaxf(m, v[j]);
+      float s = 0.f;
+#pragma unroll
+      for (int j = 0; j < 8; ++j) s += expf(v[j] - m);
+      acc = merge(acc, {m, s});
+    }
+  } else {
+    for (int64_t i = threadIdx.x; i < vocab; i += kThreads) acc = merge(acc, {load(a.logits.data, t, in + i), 1.f});
+  }
+  acc = warp_merge(acc);
+  if ((threadIdx.x & 31) == 0) warps[threadIdx.x >> 5] = acc;
+  __syncthreads();
+  acc = warps[0];
+  for (int w = 1; w < kThreads / 32; ++w) acc = merge(acc, warps[w]);
+  const float lse = acc.m + logf(acc.s);
+  if (threadIdx.x == 0) a.loss[row] = ignored ? 0.f : lse - target_logit;
+  if (!a.dlogits.data) return;
+
+  const int64_t out = row * a.dlogits.stride;
+  const float scale = ignored ? 0.f : a.grad_scale;
+  if constexpr (kVec) {
+    for (int64_t i = threadIdx.x * 8; i < vocab; i += kThreads * 8) {
+      float v[8];
+      load8(a.logits.data, t, in + i, v);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v[j] = scale * (expf(v[j] - lse) - (i + j == target ? 1.f : 0.f));
+      store8(a.dlogits.data, t, out + i, v);
+    }
+  } else {
+    for (int64_t i = threadIdx.x; i < vocab; i += kThreads) {
+      float v = load(a.logits.data, t, in + i);
+      store(a.dlogits.data, t, out + i, scale * (expf(v - lse) - (i == target ? 1.f : 0.f)));
+    }
+  }
+}
+
+}  // namespace
+
+void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows logits, const int32_t* targets,
+                   float* loss, Rows dlogits, float grad_scale) {
+  if (s.rows < 0 || s.vocab <= 0) raise_error("cross_entropy: rows " + std::to_string(s.rows) + " and vocab " + std::to_string(s.vocab) + " must be positive");
+  if (s.rows == 0) return;
+  if (s.rows > INT32_MAX) raise_error("cross_entropy: " + std::to_string(s.rows) + " rows is more than one launch takes");
+  auto aligned = [](const void* p, int64_t stride) {
+    return aligned16(p) && stride % 8 == 0;
+  };
+  bool vec = s.vocab % 8 == 0 && aligned(logits.data, logits.stride) && aligned(dlogits.data, dlogits.stride);
+  Args a{s, logits, dlogits, targets, loss, grad_scale};
+  if (vec)
+    cross_entropy_kernel<true><<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
+  else
+    cross_entropy_kernel<false><<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
+  check_launch("cross_entropy_kernel");
+}
+
+}  // namespace longnet::cuda

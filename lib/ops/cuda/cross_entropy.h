@@ -1,0 +1,25 @@
+#pragma once
+// Softmax cross-entropy over a vocabulary, forward and backward in one kernel, without storing
+// probabilities: per row, one pass over the logits keeps a running max and sum of exponentials
+// (online softmax), the second writes the gradient.
+#include <cstdint>
+
+#include "ops/cuda/device_context.h"
+#include "ops/cuda/views.h"
+
+namespace longnet::cuda {
+
+struct CrossEntropyShape {
+  int64_t rows = 0, vocab = 0;
+  DType dtype = DType::bf16;  // of logits and dlogits
+  int32_t ignore_index = -100;
+};
+
+// loss[r] = logsumexp(logits[r]) - logits[r, target[r]] (fp32), 0 where target is ignore_index.
+// When dlogits.data is set: dlogits[r, j] = grad_scale * (softmax(logits[r])_j - [j == target]),
+// all 0 on ignored rows. dlogits may alias logits (the gradient replaces them).
+// Targets must be ignore_index or in [0, vocab).
+void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows logits, const int32_t* targets,
+                   float* loss, Rows dlogits, float grad_scale);
+
+}  // namespace longnet::cuda

@@ -1,0 +1,73 @@
+// Device and pinned memory through the context's caching allocators.
+#include "common/error.h"
+#include "gpu_test_support.h"
+
+namespace longnet::cuda::test {
+namespace {
+
+TEST(DeviceMemory, NoCudaMallocOnceWarm) {
+  BlockCache& memory = gpu().memory();
+  std::vector<size_t> sizes = {1000, 1 << 20, 7 << 20, 123457, 64 << 20};
+  auto step = [&] {
+    std::vector<Block> blocks;
+    for (size_t s : sizes) blocks.emplace_back(memory, s);
+    gpu().fill_bytes(blocks.back().get(), 0, sizes.back());
+  };
+  step();
+  int64_t warm = memory.stats().raw_allocations;
+  for (int i = 0; i < 5; ++i) step();
+  EXPECT_EQ(memory.stats().raw_allocations, warm);
+  gpu().synchronize();
+}
+
+TEST(DeviceMemory, PeakCountsTheLargestSimultaneousUse) {
+  BlockCache& memory = gpu().memory();
+  int64_t base = memory.stats().in_use;
+  memory.reset_peak();
+  {
+    Block a(memory, 10 << 20), b(memory, 20 << 20);
+    EXPECT_EQ(memory.stats().in_use, base + (30 << 20));
+  }
+  { Block c(memory, 3 << 20); }
+  MemoryStats s = memory.stats();
+  EXPECT_EQ(s.peak_in_use, base + (30 << 20));
+  EXPECT_EQ(s.in_use, base);
+  EXPECT_GE(s.reserved, s.in_use + (30 << 20));
+}
+
+TEST(DeviceMemory, OutOfMemoryIsARuntimeErrorThatSuggestsASmallerMicroBatch) {
+  BlockCache& memory = gpu().memory();
+  try {
+    Block huge(memory, size_t(1) << 50);  // 1 PiB: more than any GPU has
+    FAIL() << "expected an out-of-memory error";
+  } catch (const RuntimeError& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("out of memory on GPU 0: asked for 1048576.00 GiB"), std::string::npos) << what;
+    EXPECT_NE(what.find("in use"), std::string::npos) << what;
+    EXPECT_NE(what.find("reserved by longnet"), std::string::npos) << what;
+    EXPECT_NE(what.find("GiB free of"), std::string::npos) << what;
+    EXPECT_NE(what.find("smaller micro-batch"), std::string::npos) << what;
+  }
+  Block after(memory, 1 << 20);  // the failure left the allocator usable
+  EXPECT_NE(after.get(), nullptr);
+}
+
+TEST(PinnedMemory, ReusesBlocksAndCopiesBothWays) {
+  BlockCache& pinned = gpu().pinned();
+  void* first;
+  {
+    Block a(pinned, 4096);
+    first = a.get();
+  }
+  int64_t calls = pinned.stats().raw_allocations;
+  Block b(pinned, 4000);
+  EXPECT_EQ(b.get(), first);
+  EXPECT_EQ(pinned.stats().raw_allocations, calls);
+  std::vector<double> values = random_values(1000, -1, 1, 7);
+  DeviceArray d(values, DType::f32);
+  gpu().copy_to_host(b.get(), d.data(), 4000);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(b.as<float>()[i], float(values[i]));
+}
+
+}  // namespace
+}  // namespace longnet::cuda::test
