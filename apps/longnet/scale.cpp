@@ -180,8 +180,7 @@ void add_scale_command(CLI::App& app) {
       ->delimiter(',')->capture_default_str();
   cmd->add_option("--mode", o.mode,
                   "core: Q, K, V to O, forward and forward+backward; layer: the attention layer "
-                  "forward (QKV projections, XPOS, attention, Sub-LN, output projection; CPU "
-                  "only so far); both")
+                  "forward (QKV projections, XPOS, attention, Sub-LN, output projection); both")
       ->capture_default_str();
   cmd->add_option("--device", o.device, "cpu, cuda, or auto (cuda when a GPU is visible)")
       ->capture_default_str();

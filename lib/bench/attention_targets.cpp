@@ -48,11 +48,6 @@ double core_flops(const attention::Spec& spec, const CoreShape& shape, bool back
 
 ScaleTargets scale_targets(const ScaleRequest& request) {
   const bool gpu = request.device == "cuda";
-  if (gpu && request.layer) {
-    fail<UsageError>("--mode {}: the attention layer runs on the CPU only so far (the GPU layer "
-                     "waits for the CUDA tensor ops); use --mode core or --device cpu",
-                     request.core ? "both" : "layer");
-  }
   const int64_t budget = gpu ? (request.memory_limit > 0 ? request.memory_limit
                                                          : std::numeric_limits<int64_t>::max())
                              : cpu_budget(request.memory_limit);
@@ -85,8 +80,9 @@ ScaleTargets scale_targets(const ScaleRequest& request) {
     if (request.layer) {
       attention::Spec layer_spec = spec;
       layer_spec.xpos_scale_base = request.xpos_scale_base;
+      const auto measure_layer = gpu ? measure_layer_cuda : measure_layer_cpu;
       add({attention::describe(layer_spec),
-           [=](int64_t n) { return measure_layer_cpu(layer_spec, shape, repeats, budget, n); },
+           [=](int64_t n) { return measure_layer(layer_spec, shape, repeats, budget, n); },
            [=](int64_t n) { return layer_flops(layer_spec, shape, n); }, shape.batch},
           "layer", "fwd", layer_spec);
     }

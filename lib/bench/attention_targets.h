@@ -1,7 +1,7 @@
 #pragma once
 // The targets `longnet scale` sweeps, one per attention kind and what is timed: the attention
-// core (Q, K, V to O; forward, and forward then backward) on the CPU (fp32) or a GPU (bf16), and
-// the whole attention layer forward on the CPU.
+// core (Q, K, V to O; forward, and forward then backward) and the whole attention layer forward,
+// on the CPU (fp32) or a GPU (bf16).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -69,5 +69,13 @@ double layer_flops(const attention::Spec& spec, const CoreShape& shape, int64_t 
 // it is held; scratch inside the ops and the attention function is not counted.
 Measurement measure_layer_cpu(const attention::Spec& spec, const CoreShape& shape,
                               const Repeats& repeats, int64_t budget_bytes, int64_t tokens);
+
+// The same layer on the GPU in bf16 through the CUDA building blocks (cuBLASLt GEMMs with a bias
+// epilogue, XPOS rotation, the CUDA attention, LayerNorm). Peak memory counts the parameters, x,
+// q, k, v, O, lse, the LayerNorm statistics and the attention workspace, all held for the whole
+// call (the Sub-LN output reuses q's buffer, the layer output k's); not counted: the cuBLASLt
+// workspace, which the device context holds for the process.
+Measurement measure_layer_cuda(const attention::Spec& spec, const CoreShape& shape,
+                               const Repeats& repeats, int64_t budget_bytes, int64_t tokens);
 
 }  // namespace longnet::bench
