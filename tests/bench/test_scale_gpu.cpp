@@ -34,6 +34,25 @@ TEST(ScaleGpu, TheCoreSweepTimesEveryKindInBf16AndCountsItsBuffers) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ScaleGpu, TheLayerSweepCountsItsWholeWorkingSet) {
+  const auto dir = fresh_dir("gpu_layer");
+  const auto r = run_longnet("scale" + patterns + " --mode layer --dim 768 --attention dilated"
+                             " --min-tokens 4K --max-tokens 8K --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto rows = read_csv(dir / "scale.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  const double B = 1, E = 768, H = 12;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.at("part"), "layer");
+    EXPECT_EQ(row.at("status"), "ok");
+    const double n = std::stod(row.at("tokens"));
+    // bf16 parameters, x, q, k, v, O; fp32 lse, mean and rstd; the workspace on top.
+    const double held = (4 * E * E + 6 * E + 5 * B * n * E) * 2 + (B * H * n + 2 * B * n) * 4;
+    EXPECT_GE(std::stod(row.at("peak_bytes")), held);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(ScaleGpu, ABudgetTooSmallForTheBuffersIsTheLimit) {
   const auto dir = fresh_dir("gpu_oom");
   // The 4K-token forward buffers alone take 4 x 4K x 768 x 2 bytes = 24 MiB, over the 8 MiB
