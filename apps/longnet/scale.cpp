@@ -8,7 +8,6 @@
 #include "attention/spec.h"
 #include "bench/attention_targets.h"
 #include "bench/counts.h"
-#include "bench/memory_meter.h"
 #include "bench/scale_report.h"
 #include "bench/sweep.h"
 #include "commands.h"
