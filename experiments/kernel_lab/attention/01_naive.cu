@@ -8,7 +8,7 @@
 #include "attention/cuda/attention_cuda.h"
 #include "attention/cuda/cuda_check.h"
 #include "attention/cuda/launchers.h"
-#include "attention/cuda/row_map.cuh"
+#include "attention/cuda/tile_ops.cuh"
 #include "variants.h"
 
 namespace longnet::attention::lab {
@@ -57,42 +57,32 @@ __global__ void naive_kernel(Pass pass, CallGeometry g, Bnhd<const uint16_t> q,
   if (l == 0) return;
   float* lse_at = lse + (b * g.heads + h) * g.q_len + qrow;
   float* out = o_acc + ((b * g.q_len + qrow) * g.heads + h) * Dh;
-  const float lse_pass = m + logf(l), lse_old = *lse_at;
-  const float hi = fmaxf(lse_old, lse_pass);
-  const float lse_new = hi + log1pf(expf(fminf(lse_old, lse_pass) - hi));
-  const float w_old = expf(lse_old - lse_new), w_pass = expf(lse_pass - lse_new) / l;
-  for (int d = 0; d < Dh; ++d) out[d] = w_old * out[d] + w_pass * acc[d];
-  *lse_at = lse_new;
+  const cuda_detail::Merge mw = cuda_detail::merge_weights(*lse_at, m + logf(l), l);
+  for (int d = 0; d < Dh; ++d) out[d] = mw.w_old * out[d] + mw.w_pass * acc[d];
+  *lse_at = mw.lse;
+}
+
+// One pass: one thread per (batch, head, query row).
+void naive_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch,
+                cuda_detail::View q, cuda_detail::View k, cuda_detail::View v, float* o_acc,
+                float* lse, void* stream) {
+  const int64_t threads = batch * g.heads * g.q_len;
+  const unsigned blocks = static_cast<unsigned>((threads + 127) / 128);
+  const auto s = static_cast<cudaStream_t>(stream);
+  if (head_dim == 64) {
+    naive_kernel<64><<<blocks, 128, 0, s>>>(pass, g, q, k, v, o_acc, lse, batch);
+  } else {
+    naive_kernel<128><<<blocks, 128, 0, s>>>(pass, g, q, k, v, o_acc, lse, batch);
+  }
+  cuda_detail::check_cuda(cudaGetLastError(), "naive launch");
 }
 
 }  // namespace
 
-size_t naive_workspace_bytes(const Spec& spec, const Problem& problem) {
-  return attention_forward_workspace_bytes(spec, problem);
-}
-
 void naive_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                    Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                    float* lse, const CudaLaunch& launch) {
-  using namespace cuda_detail;
-  validate(spec, p);
-  const auto stream = static_cast<cudaStream_t>(launch.stream);
-  auto* o_acc = static_cast<float*>(launch.workspace);
-  check_cuda(cudaMemsetAsync(o_acc, 0, naive_workspace_bytes(spec, p), stream), "naive zero");
-  fill_minus_inf(lse, p.batch * p.heads * p.q_len, launch.stream);
-  const CallGeometry g = call_geometry(spec, p);
-  const int64_t threads = p.batch * p.heads * p.q_len;
-  const unsigned blocks = static_cast<unsigned>((threads + 127) / 128);
-  for (const Pass& pass : plan_passes(spec, p)) {
-    if (threads == 0 || p.kv_len == 0) break;
-    if (p.head_dim == 64) {
-      naive_kernel<64><<<blocks, 128, 0, stream>>>(pass, g, q, k, v, o_acc, lse, p.batch);
-    } else {
-      naive_kernel<128><<<blocks, 128, 0, stream>>>(pass, g, q, k, v, o_acc, lse, p.batch);
-    }
-    check_cuda(cudaGetLastError(), "naive launch");
-  }
-  store_bf16(o_acc, o, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
+  cuda_detail::forward_with(naive_pass, spec, p, q, k, v, o, lse, launch);
 }
 
 }  // namespace longnet::attention::lab

@@ -136,7 +136,7 @@ void benchmark(int reps) {
     for (const Variant& v : kVariants) {
       const bool slow = std::string(v.name) == "01_naive";
       if (slow && flops > 2e12) continue;  // the naive variant would take minutes
-      DeviceBuffer ws(v.workspace_bytes(c.spec, p));
+      DeviceBuffer ws(attention_forward_workspace_bytes(c.spec, p));
       const CudaLaunch launch{ws.as<void>(), ws.bytes(), nullptr};
       const double ms = median_ms(
           [&] {

@@ -62,9 +62,35 @@ void check_workspace(const CudaLaunch& launch, size_t needed) {
     fail<UsageError>("attention_cuda: workspace of {} bytes given, {} needed",
                      launch.workspace_bytes, needed);
   }
+  if (reinterpret_cast<uintptr_t>(launch.workspace) % 256 != 0) {
+    fail<UsageError>("attention_cuda: the workspace must be 256-byte aligned (cudaMalloc is)");
+  }
 }
 
 }  // namespace
+
+void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Problem& p, View q,
+                               View k, View v, Bnhd<uint16_t> o, float* lse,
+                               const CudaLaunch& launch) {
+  check_problem(spec, p);
+  for (auto [name, view] : {std::pair{"q", q}, {"k", k}, {"v", v}}) check_view(name, view);
+  check_view("o", o);
+  check_workspace(launch, attention_forward_workspace_bytes(spec, p));
+  if (p.q_len == 0) return;
+  size_t used = 0;
+  auto* o_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.q_len)));
+  check_cuda(cudaMemsetAsync(o_acc, 0, rows_bytes(p, p.q_len),
+                             static_cast<cudaStream_t>(launch.stream)),
+             "forward workspace");
+  fill_minus_inf(lse, p.batch * p.heads * p.q_len, launch.stream);
+  if (p.kv_len > 0) {
+    const CallGeometry g = call_geometry(spec, p);
+    for (const Pass& pass : plan_passes(spec, p)) {
+      pass_fn(static_cast<int>(p.head_dim), pass, g, p.batch, q, k, v, o_acc, lse, launch.stream);
+    }
+  }
+  store_bf16(o_acc, o, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
+}
 
 size_t attention_forward_workspace_bytes(const Spec&, const Problem& problem) {
   return rows_bytes(problem, problem.q_len);
@@ -78,24 +104,7 @@ size_t attention_backward_workspace_bytes(const Spec&, const Problem& p) {
 void attention_forward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                             Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                             float* lse, const CudaLaunch& launch) {
-  check_problem(spec, p);
-  for (auto [name, view] : {std::pair{"q", q}, {"k", k}, {"v", v}}) check_view(name, view);
-  check_view("o", o);
-  check_workspace(launch, attention_forward_workspace_bytes(spec, p));
-  if (p.q_len == 0) return;
-  const auto stream = static_cast<cudaStream_t>(launch.stream);
-  size_t used = 0;
-  auto* o_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.q_len)));
-  check_cuda(cudaMemsetAsync(o_acc, 0, rows_bytes(p, p.q_len), stream), "forward workspace");
-  fill_minus_inf(lse, p.batch * p.heads * p.q_len, launch.stream);
-  if (p.kv_len > 0) {
-    const CallGeometry g = call_geometry(spec, p);
-    for (const Pass& pass : plan_passes(spec, p)) {
-      forward_pass(static_cast<int>(p.head_dim), pass, g, p.batch, q, k, v, o_acc, lse,
-                   launch.stream);
-    }
-  }
-  store_bf16(o_acc, o, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
+  forward_with(forward_pass, spec, p, q, k, v, o, lse, launch);
 }
 
 void attention_backward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,

@@ -5,11 +5,8 @@
 //   adds dK, dV into fp32 accumulators (each key row has one owner per pass, so no atomics);
 //   dQ goes out by float atomics unless dQ is computed separately.
 // - query_kernel: a CTA owns a tile of queries and adds its dQ with no atomics (deterministic).
-#include <cuda_runtime.h>
-
-#include "attention/cuda/cuda_check.h"
 #include "attention/cuda/launchers.h"
-#include "attention/cuda/tile_ops.cuh"
+#include "attention/cuda/pass_launch.cuh"
 
 namespace longnet::attention::cuda_detail {
 namespace {
@@ -239,27 +236,15 @@ __global__ void __launch_bounds__(kThreads)
   add_rows<Dh>(a.dq_acc, sm.acc_a, sm.qpos, w.rows, g.q_start, g.q_len, g.heads, b, h);
 }
 
-template <class Kernel>
-void launch(Kernel kernel, size_t smem, const PassTiling& t, const Pass& pass,
-            const CallGeometry& g, int64_t batch, const BackwardArgs& a, void* stream) {
-  if (t.blocks == 0) return;
-  check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(smem)),
-             "backward smem");
-  const dim3 grid(static_cast<unsigned>(t.blocks), static_cast<unsigned>(g.heads),
-                  static_cast<unsigned>(batch));
-  kernel<<<grid, kThreads, smem, static_cast<cudaStream_t>(stream)>>>(pass, g, a, t.first_group,
-                                                                      t.tiles_per_group);
-  check_cuda(cudaGetLastError(), "backward launch");
-}
-
 template <int Dh>
 void key_pass(const Pass& pass, const CallGeometry& g, int64_t batch, const BackwardArgs& a,
               bool dq_separately, void* stream) {
   const size_t smem = BackwardSmem<Dh>::carve(0, nullptr, true);
   const PassTiling t = key_tiling(pass, g, kBlockN);
-  if (dq_separately) return launch(key_kernel<Dh, false>, smem, t, pass, g, batch, a, stream);
-  launch(key_kernel<Dh, true>, smem, t, pass, g, batch, a, stream);
+  if (dq_separately) {
+    return launch_pass_kernel(key_kernel<Dh, false>, smem, t, g, batch, stream, pass, g, a);
+  }
+  launch_pass_kernel(key_kernel<Dh, true>, smem, t, g, batch, stream, pass, g, a);
 }
 
 }  // namespace
@@ -279,11 +264,11 @@ void backward_query_pass(int head_dim, const Pass& pass, const CallGeometry& g, 
   const BackwardArgs a{q, k, v, d_o, lse, dsum, dq_acc, nullptr, nullptr};
   const PassTiling t = query_tiling(pass, g, kBlockM);
   if (head_dim == 64) {
-    return launch(query_kernel<64>, BackwardSmem<64>::carve(0, nullptr, false), t, pass, g,
-                  batch, a, stream);
+    return launch_pass_kernel(query_kernel<64>, BackwardSmem<64>::carve(0, nullptr, false), t, g,
+                              batch, stream, pass, g, a);
   }
-  launch(query_kernel<128>, BackwardSmem<128>::carve(0, nullptr, false), t, pass, g, batch, a,
-         stream);
+  launch_pass_kernel(query_kernel<128>, BackwardSmem<128>::carve(0, nullptr, false), t, g, batch,
+                     stream, pass, g, a);
 }
 
 }  // namespace longnet::attention::cuda_detail

@@ -1,11 +1,8 @@
 // Flash-style forward of one pass: a CTA takes one tile of a group's queries, streams the group's
 // keys through shared memory with an online softmax, and merges its (O, lse) into the running
 // result: O = e^(lse_old - lse) O_old + e^(lse_i - lse) O_i, lse = logaddexp(lse_old, lse_i).
-#include <cuda_runtime.h>
-
 #include "attention/cuda/launchers.h"
-#include "attention/cuda/cuda_check.h"
-#include "attention/cuda/tile_ops.cuh"
+#include "attention/cuda/pass_launch.cuh"
 
 namespace longnet::attention::cuda_detail {
 namespace {
@@ -83,15 +80,12 @@ __device__ void merge_rows(const ForwardSmem<Dh>& sm, int row0, const CallGeomet
     float* lse_at = lse + (b * g.heads + h) * g.q_len + qrow;
     float* acc = o_acc + ((b * g.q_len + qrow) * g.heads + h) * Dh;
     const float lse_pass = (sm.m[row] + log2f(l)) * kLn2;
-    const float lse_old = *lse_at;
-    const float hi = fmaxf(lse_old, lse_pass);
-    const float lse_new = hi + log1pf(expf(fminf(lse_old, lse_pass) - hi));
-    const float w_old = expf(lse_old - lse_new), w_pass = expf(lse_pass - lse_new) / l;
+    const Merge mw = merge_weights(*lse_at, lse_pass, l);
     for (int d = lane; d < Dh; d += 32) {
-      acc[d] = w_old * acc[d] + w_pass * sm.o[row * Ld<Dh>::accum + d];
+      acc[d] = mw.w_old * acc[d] + mw.w_pass * sm.o[row * Ld<Dh>::accum + d];
     }
     __syncwarp();
-    if (lane == 0) *lse_at = lse_new;
+    if (lane == 0) *lse_at = mw.lse;
   }
 }
 
@@ -141,17 +135,9 @@ __global__ void __launch_bounds__(kThreads)
 template <int Dh>
 void launch(const Pass& pass, const CallGeometry& g, int64_t batch, View q, View k, View v,
             float* o_acc, float* lse, void* stream) {
-  const PassTiling t = query_tiling(pass, g, kBlockM);
-  if (t.blocks == 0) return;
-  const size_t smem = ForwardSmem<Dh>::carve(0, nullptr);
-  check_cuda(cudaFuncSetAttribute(forward_kernel<Dh>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(smem)),
-             "forward smem");
-  const dim3 grid(static_cast<unsigned>(t.blocks), static_cast<unsigned>(g.heads),
-                  static_cast<unsigned>(batch));
-  forward_kernel<Dh><<<grid, kThreads, smem, static_cast<cudaStream_t>(stream)>>>(
-      pass, g, q, k, v, o_acc, lse, t.first_group, t.tiles_per_group);
-  check_cuda(cudaGetLastError(), "forward launch");
+  launch_pass_kernel(forward_kernel<Dh>, ForwardSmem<Dh>::carve(0, nullptr),
+                     query_tiling(pass, g, kBlockM), g, batch, stream, pass, g, q, k, v, o_acc,
+                     lse);
 }
 
 }  // namespace

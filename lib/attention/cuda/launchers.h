@@ -3,6 +3,7 @@
 // lib/attention/cuda: attention_cuda.cpp strings them together. Streams are cudaStream_t as void*.
 #include <cstdint>
 
+#include "attention/cuda/attention_cuda.h"
 #include "attention/cuda/pass.h"
 
 namespace longnet::attention::cuda_detail {
@@ -12,6 +13,15 @@ using View = Bnhd<const uint16_t>;
 // Merges one pass into the running (o_acc [batch, q_len, heads, dim] fp32, lse).
 void forward_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch, View q,
                   View k, View v, float* o_acc, float* lse, void* stream);
+
+using ForwardPassFn = void (*)(int head_dim, const Pass& pass, const CallGeometry& g,
+                               int64_t batch, View q, View k, View v, float* o_acc, float* lse,
+                               void* stream);
+
+// The forward around a per-pass kernel (forward_pass, or a kernel-lab variant): checks the call,
+// zeroes the running O, sets lse = -inf, runs every pass, writes O as bf16.
+void forward_with(ForwardPassFn pass_fn, const Spec& spec, const Problem& p, View q, View k,
+                  View v, Bnhd<uint16_t> o, float* lse, const CudaLaunch& launch);
 
 // Adds one pass's dK, dV (and dQ with atomics unless dq_separately) into fp32 accumulators.
 void backward_key_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch,

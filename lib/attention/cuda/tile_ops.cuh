@@ -135,6 +135,18 @@ __device__ inline int64_t xpos_origin(int64_t first_query, int64_t last_key) {
   return min(first_query, last_key);
 }
 
+// Merging a pass's (lse_pass, O_pass = o / l) into the running (lse_old, O_old):
+// lse = logaddexp(lse_old, lse_pass), O = w_old O_old + w_pass o. lse_old may be -inf.
+struct Merge {
+  float lse, w_old, w_pass;
+};
+
+__device__ inline Merge merge_weights(float lse_old, float lse_pass, float l) {
+  const float hi = fmaxf(lse_old, lse_pass);
+  const float lse = hi + log1pf(expf(fminf(lse_old, lse_pass) - hi));
+  return {lse, expf(lse_old - lse), expf(lse_pass - lse) / l};
+}
+
 // Whether the query at qp attends the key at kp within a group (-1: no row).
 __device__ inline bool attends(int64_t qp, int64_t kp, bool causal) {
   return qp >= 0 && kp >= 0 && (!causal || kp <= qp);
