@@ -7,6 +7,8 @@ namespace longnet::ops::cpu {
 
 class CpuBackend final : public Backend {
  public:
+  CpuBackend();  // holds OpenBLAS to one thread: OpenMP is the only pool (see matmul.cpp)
+
   void copy(const Tensor& src, const Tensor& dst) override;
   void copy_from_host(const Tensor& host_src, const Tensor& dst) override;
   void copy_to_host(const Tensor& src, const Tensor& host_dst) override;
