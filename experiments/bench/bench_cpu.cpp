@@ -2,7 +2,7 @@
 // handling and allocation are included) and the training step time of the tiny dense LM
 // (forward, backward, gradient gather, clipping, AdamW). Warm-up runs first; medians printed.
 //
-//   build/experiments/bench/bench_cpu
+//   build/experiments/bench/bench_cpu [matmul|step]     (no argument: both sections)
 #include <cblas.h>
 #include <fmt/core.h>
 #include <omp.h>
@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "nn/optimizer_params.h"
@@ -73,10 +74,12 @@ void bench_step(const char* label, const nn::TinyLMConfig& config, int64_t batch
 }  // namespace
 }  // namespace longnet
 
-int main() {
+int main(int argc, char** argv) {
   using namespace longnet;
+  const std::string section = argc > 1 ? argv[1] : "";
   fmt::print("OpenMP threads {}, OpenBLAS core {} (held to 1 thread by the CPU backend)\n\n",
              omp_get_max_threads(), openblas_get_corename());
+  if (section.empty() || section == "matmul") {
   fmt::print("| matmul f32 | shape | median ms | GFLOP/s |\n| --- | --- | --- | --- |\n");
   bench_matmul("square", 1, 256, 256, 256, false);
   bench_matmul("square", 1, 512, 512, 512, false);
@@ -85,6 +88,8 @@ int main() {
   bench_matmul("square", 1, 2048, 2048, 2048, false);
   bench_matmul("linear-like", 1, 4096, 768, 768, true);
   bench_matmul("attention scores", 48, 256, 64, 256, true);
+  }
+  if (!section.empty() && section != "step") return 0;
 
   fmt::print("\n| training step | model | batch x tokens | median ms | tokens/s |\n"
              "| --- | --- | --- | --- | --- |\n");
