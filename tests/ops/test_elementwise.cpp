@@ -8,10 +8,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::Layout;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 TEST(Elementwise, AddBroadcastsTrailingDims) {
   const Tensor a = ops::from_vector<double>({1, 2, 3}, {3, 1});

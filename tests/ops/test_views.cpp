@@ -8,10 +8,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::Layout;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 Tensor iota(const Shape& shape) {
   std::vector<double> v(size_t(shape_numel(shape)));

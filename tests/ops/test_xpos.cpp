@@ -8,10 +8,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::Layout;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 TEST(Xpos, RotatesEachPairByPositionTimesFrequency) {
   const int64_t b = 2, n = 3, h = 2, dh = 6, start = 5;
