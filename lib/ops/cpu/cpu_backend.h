@@ -51,7 +51,8 @@ class CpuBackend final : public Backend {
   void dropout(const Tensor& x, double p, uint64_t seed, uint64_t stream,
                const Tensor& out) override;
 
-  void xpos_rotate(const Tensor& x, int64_t start, bool inverse, const Tensor& out) override;
+  void xpos(const Tensor& x, int64_t start, bool inverse, const XposScale& scale,
+            const Tensor& out) override;
 };
 
 }  // namespace longnet::ops::cpu
