@@ -1,6 +1,8 @@
 // Device dispatch, dtype casts and host transfers.
 #include "common/build_info.h"
 #include "ops/backend.h"
+#include "ops/backward.h"
+#include "ops/reduce.h"
 #include "ops/create.h"
 #include "ops/elementwise.h"
 #include "ops/gradcheck.h"
@@ -39,6 +41,14 @@ TEST(Backend, IntegerCastsTruncateAndCarryNoGradient) {
   leaf.set_requires_grad(true);
   EXPECT_FALSE(ops::cast(leaf, DType::i64).requires_grad());
   EXPECT_TRUE(ops::cast(leaf, DType::f32).requires_grad());
+}
+
+TEST(Backend, GradientsFlowBackThroughCasts) {
+  Tensor x = ops::from_vector<double>({1.5, -2.0}, {2});
+  x.set_requires_grad(true);
+  backward(ops::sum(ops::cast(x, DType::f32) * 3.0));
+  EXPECT_EQ(x.grad().dtype(), DType::f64);
+  EXPECT_EQ(values(x.grad()), (std::vector<double>{3.0, 3.0}));
 }
 
 }  // namespace
