@@ -19,6 +19,14 @@ enum class UnaryOp { neg, exp, log, tanh, gelu_erf, gelu_tanh, sqrt, rsqrt, pow,
 enum class ReduceOp { sum, max, logsumexp };
 enum class Distribution { uniform, normal };
 
+// The XPOS decay scale: dims (2j, 2j+1) at position p times z_j^(sign * (p - origin) / base),
+// z_j = (2j + 0.4 Dh) / (1.4 Dh); sign +1 for q, -1 for k, 0 for no scale.
+struct XposScale {
+  int sign = 0;
+  int64_t origin = 0;
+  double base = 512;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -89,9 +97,10 @@ class Backend {
   virtual void dropout(const Tensor& x, double p, uint64_t seed, uint64_t stream,
                        const Tensor& out) = 0;
 
-  // XPOS rotation of x [B, N, H, Dh]: pair (2j, 2j+1) at position p = start + n turned by
-  // angle p * 10000^(-2j/Dh) (by the negative angle when inverse).
-  virtual void xpos_rotate(const Tensor& x, int64_t start, bool inverse, const Tensor& out) = 0;
+  // XPOS of x [B, N, H, Dh]: pair (2j, 2j+1) at position p = start + n turned by the angle
+  // p * 10000^(-2j/Dh) (by the negative angle when inverse), then scaled by `scale`.
+  virtual void xpos(const Tensor& x, int64_t start, bool inverse, const XposScale& scale,
+                    const Tensor& out) = 0;
 };
 
 // The backend serving `device`. Throws RuntimeError when that device kind is not built in.

@@ -14,7 +14,7 @@
 namespace longnet {
 namespace {
 
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 const nn::TinyLMConfig kConfig{.vocab = 11, .dim = 16, .heads = 2, .layers = 3, .ffn_hidden = 24};
 

@@ -1,5 +1,8 @@
 // Device dispatch, dtype casts and host transfers.
 #include "common/build_info.h"
+#include "ops/backend.h"
+#include "ops/backward.h"
+#include "ops/reduce.h"
 #include "ops/create.h"
 #include "ops/elementwise.h"
 #include "ops/gradcheck.h"
@@ -7,12 +10,13 @@
 namespace longnet {
 namespace {
 
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 TEST(Backend, CudaTensorsNeedACudaBuild) {
   if (build_info().cuda_built) GTEST_SKIP() << "this build has CUDA";
+  // Model code reaches the backend by device; a CPU-only build has none for cuda.
   try {
-    ops::zeros({2}, DType::f32, Device::cuda(0));
+    ops::backend_for(Device::cuda(0));
     FAIL() << "expected RuntimeError";
   } catch (const RuntimeError& e) {
     EXPECT_NE(std::string(e.what()).find("built without CUDA"), std::string::npos) << e.what();
@@ -37,6 +41,14 @@ TEST(Backend, IntegerCastsTruncateAndCarryNoGradient) {
   leaf.set_requires_grad(true);
   EXPECT_FALSE(ops::cast(leaf, DType::i64).requires_grad());
   EXPECT_TRUE(ops::cast(leaf, DType::f32).requires_grad());
+}
+
+TEST(Backend, GradientsFlowBackThroughCasts) {
+  Tensor x = ops::from_vector<double>({1.5, -2.0}, {2});
+  x.set_requires_grad(true);
+  backward(ops::sum(ops::cast(x, DType::f32) * 3.0));
+  EXPECT_EQ(x.grad().dtype(), DType::f64);
+  EXPECT_EQ(values(x.grad()), (std::vector<double>{3.0, 3.0}));
 }
 
 }  // namespace

@@ -8,10 +8,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::Layout;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 TEST(CrossEntropy, MeanOverRowsThatAreNotIgnored) {
   const Tensor logits = random_input({2, 3, 5}, 60, Layout::sliced, -2, 2);

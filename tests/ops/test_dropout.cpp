@@ -7,9 +7,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 TEST(Dropout, KeepsExactlyTheElementsWhosePhiloxUniformIsAtLeastP) {
   const double p = 0.3;

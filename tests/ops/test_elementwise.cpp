@@ -1,6 +1,7 @@
 // Element-wise ops: values against the formulas, gradients against central differences.
 #include <cmath>
 
+#include "common/philox.h"
 #include "ops/create.h"
 #include "ops/elementwise.h"
 #include "ops/gradcheck.h"
@@ -8,10 +9,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::Layout;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 TEST(Elementwise, AddBroadcastsTrailingDims) {
   const Tensor a = ops::from_vector<double>({1, 2, 3}, {3, 1});
@@ -85,6 +83,28 @@ INSTANTIATE_TEST_SUITE_P(Ops, BinaryGrad,
                          ::testing::Values(BinaryCase{"add", ops::add}, BinaryCase{"sub", ops::sub},
                                            BinaryCase{"mul", ops::mul}, BinaryCase{"div", ops::div}),
                          [](const auto& info) { return std::string(info.param.name); });
+
+// Shapes drawn at random (Philox): 1 to 3 dims of 1 to 5, each operand dropping leading dims
+// or turning sizes to 1 at random, so every broadcast pattern comes up.
+TEST(Elementwise, BinaryGradientsOverRandomBroadcastShapes) {
+  for (uint64_t trial = 0; trial < 12; ++trial) {
+    auto draw = [&](uint64_t i) { return philox::uniform_at(2024, trial, i); };
+    const int64_t rank = 1 + int64_t(draw(0) * 3);
+    Shape out, sa, sb;
+    for (int64_t d = 0; d < rank; ++d) out.push_back(1 + int64_t(draw(1 + d) * 5));
+    for (int64_t d = 0; d < rank; ++d) {
+      sa.push_back(draw(10 + d) < 0.3 ? 1 : out[size_t(d)]);
+      sb.push_back(draw(20 + d) < 0.3 ? 1 : out[size_t(d)]);
+    }
+    if (draw(30) < 0.5) sb.erase(sb.begin(), sb.begin() + int64_t(draw(31) * double(rank)));
+    SCOPED_TRACE(::testing::Message() << shape_string(sa) << " and " << shape_string(sb));
+    const Tensor a = random_input(sa, 100 + trial), b = random_input(sb, 200 + trial,
+                                                                     Layout::contiguous, 0.5, 1.5);
+    using Binary = Tensor (*)(const Tensor&, const Tensor&);
+    for (Binary op : {Binary(ops::add), Binary(ops::sub), Binary(ops::mul), Binary(ops::div)})
+      EXPECT_TRUE(gradcheck([op](const auto& in) { return op(in[0], in[1]); }, {a, b}));
+  }
+}
 
 struct UnaryCase {
   const char* name;

@@ -8,9 +8,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 TEST(Embedding, LooksUpRows) {
   const Tensor w = random_input({5, 3}, 70);

@@ -8,10 +8,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::Layout;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 // Naive [batch, M, K] x [batch, K, N] on row-major doubles (batch 1 for 2-D).
 std::vector<double> naive(const std::vector<double>& a, const std::vector<double>& b,

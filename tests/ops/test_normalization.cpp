@@ -9,10 +9,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::Layout;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 TEST(LayerNorm, NormalisesEachRowThenScalesAndShifts) {
   const Tensor x = random_input({3, 7}, 50, Layout::transposed, -3, 3);

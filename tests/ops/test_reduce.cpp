@@ -8,10 +8,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::Layout;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 // x [2, 3, 4] with x[i][j][k] = i*12 + j*4 + k reduced over each dim by `combine`.
 template <class Combine>

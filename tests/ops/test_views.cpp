@@ -8,10 +8,7 @@
 namespace longnet {
 namespace {
 
-using testing::gradcheck;
-using testing::Layout;
-using testing::random_input;
-using testing::values;
+using namespace testing;  // gradcheck, random_input, values, Layout
 
 Tensor iota(const Shape& shape) {
   std::vector<double> v(size_t(shape_numel(shape)));
@@ -77,6 +74,9 @@ TEST(Views, Gradients) {
   const Tensor x = random_input({3, 4, 5}, 40, Layout::sliced);
   EXPECT_TRUE(gradcheck([](const auto& in) { return ops::reshape(in[0], {5, -1}); }, {x}));
   EXPECT_TRUE(gradcheck([](const auto& in) { return ops::permute(in[0], {2, 0, 1}); }, {x}));
+  EXPECT_TRUE(gradcheck([](const auto& in) { return ops::transpose(in[0], 0, -1); }, {x}));
+  EXPECT_TRUE(gradcheck([](const auto& in) { return ops::contiguous(ops::transpose(in[0], 1, 2)); },
+                        {x}));
   EXPECT_TRUE(gradcheck([](const auto& in) { return ops::slice(in[0], 1, 1, 3); }, {x}));
   EXPECT_TRUE(gradcheck(
       [](const auto& in) { return ops::expand(ops::unsqueeze(in[0], 0), {2, 3, 4, 5}); }, {x}));

@@ -7,6 +7,8 @@ namespace longnet::ops::cpu {
 
 class CpuBackend final : public Backend {
  public:
+  CpuBackend();  // holds OpenBLAS to one thread: OpenMP is the only pool (see matmul.cpp)
+
   void copy(const Tensor& src, const Tensor& dst) override;
   void copy_from_host(const Tensor& host_src, const Tensor& dst) override;
   void copy_to_host(const Tensor& src, const Tensor& host_dst) override;
@@ -49,7 +51,8 @@ class CpuBackend final : public Backend {
   void dropout(const Tensor& x, double p, uint64_t seed, uint64_t stream,
                const Tensor& out) override;
 
-  void xpos_rotate(const Tensor& x, int64_t start, bool inverse, const Tensor& out) override;
+  void xpos(const Tensor& x, int64_t start, bool inverse, const XposScale& scale,
+            const Tensor& out) override;
 };
 
 }  // namespace longnet::ops::cpu

@@ -14,15 +14,20 @@
 
 namespace longnet::ops::cpu {
 
-// Loops shorter than this run on one thread: starting a team costs more than it saves.
-inline constexpr int64_t kParallelGrain = 1 << 15;
+// Loops with less work than this (elements touched) run on one thread: a team's start and
+// barrier cost more than they save, and far more when the cores are shared with other work.
+inline constexpr int64_t kParallelGrain = 1 << 18;
 
 // Calls body(begin, end) over [0, n) split into one contiguous chunk per thread. `work_per_item`
 // (elements touched per index) decides whether threads are worth starting.
 template <class Body>
 void parallel_for(int64_t n, int64_t work_per_item, Body&& body) {
   if (n <= 0) return;
-#pragma omp parallel if (n * work_per_item > kParallelGrain && n > 1)
+  if (n == 1 || n * work_per_item <= kParallelGrain) {  // no team at all: not even a GOMP call
+    body(int64_t(0), n);
+    return;
+  }
+#pragma omp parallel
   {
 #ifdef _OPENMP
     const int64_t threads = omp_get_num_threads(), id = omp_get_thread_num();

@@ -1,8 +1,9 @@
 // Batched GEMM through OpenBLAS cblas. Transposed operands go to BLAS as transpose flags.
 //
-// Threads: one large product uses OpenBLAS's own threads. Many small products (attention per
-// head) run one per OpenMP thread instead, with OpenBLAS held to one thread for that region, so
-// the two thread pools never oversubscribe the cores.
+// Threads: OpenMP is the only thread pool. OpenBLAS is held to one thread (CpuBackend's
+// constructor), and each product is split here: over the batch when it has a product per
+// thread, else over row (or column) blocks of the output. Two pools - OpenMP's and OpenBLAS's -
+// would spin against each other between ops (measured: half the time in the copy-task test).
 #include <cblas.h>
 
 #include <vector>
@@ -35,18 +36,26 @@ bool blas_layout(int64_t rows, int64_t cols, int64_t sr, int64_t sc, BlasMatrix&
 }
 
 void gemm(const float* a, const float* b, float* c, int64_t m, int64_t n, int64_t k,
-          BlasMatrix la, BlasMatrix lb) {
+          BlasMatrix la, BlasMatrix lb, int64_t ldc) {
   cblas_sgemm(CblasRowMajor, la.trans, lb.trans, int(m), int(n), int(k), 1.0f, a, int(la.ld), b,
-              int(lb.ld), 0.0f, c, int(n));
+              int(lb.ld), 0.0f, c, int(ldc));
 }
 void gemm(const double* a, const double* b, double* c, int64_t m, int64_t n, int64_t k,
-          BlasMatrix la, BlasMatrix lb) {
+          BlasMatrix la, BlasMatrix lb, int64_t ldc) {
   cblas_dgemm(CblasRowMajor, la.trans, lb.trans, int(m), int(n), int(k), 1.0, a, int(la.ld), b,
-              int(lb.ld), 0.0, c, int(n));
+              int(lb.ld), 0.0, c, int(ldc));
 }
 
-// Below this many multiply-adds per product, products are spread over OpenMP threads.
-constexpr int64_t kSmallGemm = 128 * 128 * 128;
+// A multiply-add in a GEMM costs about a sixteenth of an element-wise op's memory traffic.
+constexpr int64_t kFmasPerElement = 16;
+
+int max_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
 
 }  // namespace
 
@@ -68,18 +77,28 @@ void CpuBackend::matmul(const Tensor& a_in, const Tensor& b_in, const Tensor& ou
     const T* pa = a.data<T>();
     const T* pb = b.data<T>();
     T* pc = out.data<T>();
-    auto one = [&](int64_t i) {
-      gemm(pa + i * a.stride(0), pb + i * b.stride(0), pc + i * m * n, m, n, k, la, lb);
-    };
-    if (batch > 1 && m * n * k < kSmallGemm) {
-      const int blas_threads = openblas_get_num_threads();
-      openblas_set_num_threads(1);
-      parallel_for(batch, m * n * k / 8, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) one(i);
+    if (batch >= max_threads()) {
+      parallel_for(batch, m * n * k / kFmasPerElement, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i)
+          gemm(pa + i * a.stride(0), pb + i * b.stride(0), pc + i * m * n, m, n, k, la, lb, n);
       });
-      openblas_set_num_threads(blas_threads);
-    } else {
-      for (int64_t i = 0; i < batch; ++i) one(i);
+      return;
+    }
+    // Row r of a starts at a + r * stride(1) and column j of b at b + j * stride(2), whatever
+    // the transpose flags, so blocks of output rows (or columns) are plain sub-GEMMs.
+    for (int64_t i = 0; i < batch; ++i) {
+      const T* ai = pa + i * a.stride(0);
+      const T* bi = pb + i * b.stride(0);
+      T* ci = pc + i * m * n;
+      if (m >= n) {
+        parallel_for(m, n * k / kFmasPerElement, [&](int64_t r0, int64_t r1) {
+          gemm(ai + r0 * a.stride(1), bi, ci + r0 * n, r1 - r0, n, k, la, lb, n);
+        });
+      } else {
+        parallel_for(n, m * k / kFmasPerElement, [&](int64_t c0, int64_t c1) {
+          gemm(ai, bi + c0 * b.stride(2), ci + c0, m, c1 - c0, k, la, lb, n);
+        });
+      }
     }
   });
 }
