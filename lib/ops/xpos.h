@@ -1,0 +1,19 @@
+#pragma once
+// The XPOS rotation (DESIGN.md section 4) as a differentiable op on x [B, N, H, Dh]: at
+// absolute position p = start + n, dims (2j, 2j+1) of each head are turned by the angle
+// p * 10000^(-2j/Dh): (x0, x1) -> (x0 cos - x1 sin, x1 cos + x0 sin). The XPOS decay scale is
+// not part of it: attention applies that in relative form.
+#include "ops/backend.h"
+#include "tensor/tensor.h"
+
+namespace longnet::ops {
+
+Tensor xpos_rotate(const Tensor& x, int64_t start);
+
+// The full absolute XPOS: the rotation, then the decay scale z_j^(sign (p - origin) / base) of
+// `scale` (sign +1 for q, -1 for k). A score then carries z^((i - j) / base) whatever the
+// origin; far from the origin the scale over- or underflows, which is why the model applies it
+// in relative form inside attention. For tests and as the CPU oracle of the CUDA kernel.
+Tensor xpos(const Tensor& x, int64_t start, const XposScale& scale);
+
+}  // namespace longnet::ops

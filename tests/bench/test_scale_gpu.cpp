@@ -1,0 +1,69 @@
+// `longnet scale --device cuda` end to end (label gpu: needs a GPU and a CUDA build).
+#include <gtest/gtest.h>
+
+#include "bench/scale_output.h"
+#include "support/run_process.h"
+
+namespace longnet::testing {
+namespace {
+
+const std::string patterns =
+    " --device cuda --heads 12 --head-dim 64 --segment-lengths 2048,4096 --dilation-rates 1,2"
+    " --warmup 1 --repeats 3";
+
+TEST(ScaleGpu, TheCoreSweepTimesEveryKindInBf16AndCountsItsBuffers) {
+  const auto dir = fresh_dir("gpu");
+  const auto r = run_longnet("scale" + patterns + " --min-tokens 4K --max-tokens 8K --out " +
+                             dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto rows = read_csv(dir / "scale.csv");
+  ASSERT_EQ(rows.size(), 3u * 2u * 2u);
+  const double B = 1, H = 12, Dh = 64;
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.at("kind") + " " + row.at("pass") + " " + row.at("tokens"));
+    EXPECT_EQ(row.at("status"), "ok");
+    EXPECT_EQ(row.at("dtype"), "bf16");
+    EXPECT_NE(row.at("device"), "cpu");
+    const double n = std::stod(row.at("tokens"));
+    const bool backward = row.at("pass") == "fwd+bwd";
+    // bf16 Q, K, V, O (and dO, dQ, dK, dV), fp32 lse, and a workspace of some size on top.
+    const double buffers = (backward ? 8 : 4) * B * n * H * Dh * 2 + B * H * n * 4;
+    EXPECT_GE(std::stod(row.at("peak_bytes")), buffers);
+    EXPECT_GT(std::stod(row.at("ms")), 0);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ScaleGpu, TheLayerSweepCountsItsWholeWorkingSet) {
+  const auto dir = fresh_dir("gpu_layer");
+  const auto r = run_longnet("scale" + patterns + " --mode layer --dim 768 --attention dilated"
+                             " --min-tokens 4K --max-tokens 8K --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto rows = read_csv(dir / "scale.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  const double B = 1, E = 768, H = 12;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.at("part"), "layer");
+    EXPECT_EQ(row.at("status"), "ok");
+    const double n = std::stod(row.at("tokens"));
+    // bf16 parameters, x, q, k, v, O; fp32 lse, mean and rstd; the workspace on top.
+    const double held = (4 * E * E + 6 * E + 5 * B * n * E) * 2 + (B * H * n + 2 * B * n) * 4;
+    EXPECT_GE(std::stod(row.at("peak_bytes")), held);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ScaleGpu, ABudgetTooSmallForTheBuffersIsTheLimit) {
+  const auto dir = fresh_dir("gpu_oom");
+  // The 4K-token forward buffers alone take 4 x 4K x 768 x 2 bytes = 24 MiB, over the 8 MiB
+  // budget, so the first N is already the limit.
+  const auto r = run_longnet("scale" + patterns + " --attention dilated --min-tokens 4K"
+                             " --max-tokens 64K --memory-limit 8M --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("core dilated fwd: limit 4K tokens (out of memory"), std::string::npos)
+      << r.out;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace longnet::testing
