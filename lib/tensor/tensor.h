@@ -3,6 +3,7 @@
 // its autograd state. Copying a Tensor copies the handle, not the data. Views made here
 // (as_strided, detach) record no autograd history: differentiable views and every computing op
 // live in lib/ops, which dispatches on device().
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>

@@ -37,6 +37,8 @@ TEST(Embedding, Gradients) {
   const Tensor ids = ops::from_vector<uint16_t>({2, 0, 2, 5, 1, 2}, {3, 2});
   EXPECT_TRUE(gradcheck([&](const auto& in) { return ops::embedding(in[0], ids); },
                         {random_input({6, 3}, 73)}));
+  EXPECT_TRUE(gradcheck([&](const auto& in) { return ops::embedding(in[0], ids); },
+                        {random_input({6, 3}, 74, Layout::transposed)}));
 }
 
 }  // namespace

@@ -1,6 +1,4 @@
 // copy (with dtype conversion), host transfers and fill.
-#include <cstring>
-
 #include "ops/cpu/cpu_backend.h"
 #include "ops/cpu/loops.h"
 
