@@ -1,0 +1,269 @@
+#pragma once
+// The forward of one pass, FlashAttention-2 style with mma.sync: a CTA of `Warps` warps owns
+// 16 * Warps queries of a group, each warp 16 rows whose scores, probabilities and output stay
+// in registers. Key/value tiles of 64 rows stream through two shared-memory stages by cp.async
+// (the next tile is in flight while this one is multiplied), read in place at their row-map
+// positions (a dilated group is rows with stride r); fragments come from XOR-swizzled tiles by
+// ldmatrix (.trans for V). The CTA's (O, lse) is merged into the running result at the end:
+// O = e^(lse_old - lse) O_old + e^(lse_i - lse) O_i, lse = logaddexp(lse_old, lse_i).
+//
+// XPOS: one origin per CTA, its first query's position c. q_i is scaled by z^((i - c)/B) once
+// (at most 1), each key tile by z^((c - j)/B) after it lands, so every score carries exactly
+// z^((i - j)/B); keys after c come only from the diagonal tile's span when causal.
+#include "attention/cuda/launchers.h"
+#include "attention/cuda/mma_ops.cuh"
+#include "attention/cuda/pass_launch.cuh"
+
+namespace longnet::attention::cuda_detail {
+
+template <int Dh, int Warps>
+struct FlashForward {
+  static constexpr int kRows = 16 * Warps;  // queries per CTA
+  static constexpr int kKeys = 64;          // keys per tile
+  static constexpr int kThreads = 32 * Warps;
+  static constexpr int kChunks = Dh / 8;               // 16-byte chunks per row
+  static constexpr int kRowStep = kThreads / kChunks;  // rows one pass of the CTA copies
+  static constexpr int kQLoads = kRows / kRowStep;     // Q rows per thread
+  static constexpr int kKeyLoads = kKeys / kRowStep;   // K (and V) rows per thread and tile
+
+  bf16 *q, *k, *v;  // k, v: two stages of kKeys rows
+  int64_t *qpos, *kpos;
+
+  __host__ __device__ static size_t carve(uintptr_t base, FlashForward* out) {
+    SmemCarver c{base};
+    FlashForward t;
+    t.q = c.take<bf16>(kRows * Dh);
+    t.k = c.take<bf16>(2 * kKeys * Dh);
+    t.v = c.take<bf16>(2 * kKeys * Dh);
+    t.qpos = c.take<int64_t>(kRows);
+    t.kpos = c.take<int64_t>(2 * kKeys);
+    if (out) *out = t;
+    return c.used;
+  }
+};
+
+// Scales the 8 values at `tile` (dims col..col+7) by exp2(rate[p] * d) per dim pair.
+__device__ inline void scale_chunk(bf16* tile, const float (&rate)[4], float d) {
+  uint4 bits = *reinterpret_cast<const uint4*>(tile);
+  __nv_bfloat162* pairs = reinterpret_cast<__nv_bfloat162*>(&bits);
+#pragma unroll
+  for (int t = 0; t < 4; ++t) {
+    const float f = exp2f(rate[t] * d);
+    const float2 x = __bfloat1622float2(pairs[t]);
+    pairs[t] = __floats2bfloat162_rn(x.x * f, x.y * f);
+  }
+  *reinterpret_cast<uint4*>(tile) = bits;
+}
+
+template <int Dh, int Warps>
+__global__ void __launch_bounds__(32 * Warps)
+    flash_forward_kernel(Pass pass, CallGeometry g, View qv, View kv, View vv, float* o_acc,
+                         float* lse, int64_t first_group, int64_t tiles_per_group) {
+  using F = FlashForward<Dh, Warps>;
+  extern __shared__ __align__(128) unsigned char smem[];
+  F sm;
+  F::carve(reinterpret_cast<uintptr_t>(smem), &sm);
+  const int h = blockIdx.y;
+  const int64_t b = blockIdx.z;
+  // A group's last tiles see the most keys: they start first, so the short ones fill the tail.
+  const TileWork w = query_tile_work(pass, g, h, first_group + blockIdx.x / tiles_per_group,
+                                     tiles_per_group - 1 - blockIdx.x % tiles_per_group, F::kRows);
+  if (w.rows == 0) return;
+
+  const int tid = threadIdx.x, lane = tid % 32, gr = lane / 4, t = lane % 4;
+  const int r0 = tid / 32 * 16;             // this warp's first query row
+  const int my_row = tid / F::kChunks;      // first row this thread copies
+  const int my_col = tid % F::kChunks * 8;  // the dims it copies
+  const RowView q = rows_of(qv, b, h), k = rows_of(kv, b, h), v = rows_of(vv, b, h);
+  const int64_t origin = w.grp.q.pos(w.first);
+  float rate[4];  // XPOS decay rates of this thread's dim pairs
+#pragma unroll
+  for (int i = 0; i < 4; ++i) rate[i] = g.decay_log2[my_col / 2 + i];
+
+#pragma unroll
+  for (int i = 0; i < F::kQLoads; ++i) {
+    const int r = my_row + i * F::kRowStep;
+    const bool ok = r < w.rows;
+    const int64_t pos = ok ? w.grp.q.pos(w.first + r) : -1;
+    if (my_col == 0) sm.qpos[r] = pos;
+    const uint16_t* src = q.data + (ok ? (pos - g.q_start) * q.stride_n : 0) + my_col;
+    cp_async16(sm.q + swizzled<Dh>(r, my_col), src, ok);
+  }
+  // Copies key tile [m0, m0 + rows_k) into `stage`; pos[] gets this thread's rows' positions.
+  auto load_keys = [&](int stage, int64_t m0, int rows_k, int64_t(&pos)[F::kKeyLoads]) {
+#pragma unroll
+    for (int i = 0; i < F::kKeyLoads; ++i) {
+      const int r = my_row + i * F::kRowStep;
+      const bool ok = r < rows_k;
+      pos[i] = ok ? w.grp.k.pos(m0 + r) : -1;
+      if (my_col == 0) sm.kpos[stage * F::kKeys + r] = pos[i];
+      const int64_t at = (ok ? (pos[i] - g.kv_start) * k.stride_n : 0) + my_col;
+      const int dst = stage * F::kKeys * Dh + swizzled<Dh>(r, my_col);
+      cp_async16(sm.k + dst, k.data + at, ok);
+      cp_async16(sm.v + dst, v.data + (ok ? (pos[i] - g.kv_start) * v.stride_n : 0) + my_col,
+                 ok);
+    }
+  };
+
+  const int64_t n_tiles = ceil_div(w.hi - w.lo, F::kKeys);
+  int64_t pos_now[F::kKeyLoads], pos_next[F::kKeyLoads];
+  if (n_tiles > 0) load_keys(0, w.lo, static_cast<int>(min(int64_t{F::kKeys}, w.hi - w.lo)), pos_now);
+  cp_async_commit();
+  if (g.xpos) {  // the queries, scaled once for the CTA's origin
+    cp_async_wait<0>();
+#pragma unroll
+    for (int i = 0; i < F::kQLoads; ++i) {
+      const int r = my_row + i * F::kRowStep;
+      if (r < w.rows) {
+        scale_chunk(sm.q + swizzled<Dh>(r, my_col), rate,
+                    static_cast<float>(w.grp.q.pos(w.first + r) - origin));
+      }
+    }
+  }
+  __syncthreads();
+  const int64_t qp[2] = {sm.qpos[r0 + gr], sm.qpos[r0 + gr + 8]};  // this lane's two rows
+
+  constexpr int kQk = Dh / 16, kScoreTiles = F::kKeys / 8, kOutTiles = Dh / 8;
+  const float scale_log2 = kLog2e * rsqrtf(static_cast<float>(Dh));
+  uint32_t qf[kQk][4];
+  float o[kOutTiles][4] = {};
+  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0, 0};
+
+  for (int64_t it = 0; it < n_tiles; ++it) {
+    const int stage = static_cast<int>(it & 1);
+    const int64_t m0 = w.lo + it * F::kKeys;
+    const int rows_k = static_cast<int>(min(int64_t{F::kKeys}, w.hi - m0));
+    if (it + 1 < n_tiles) {
+      load_keys(stage ^ 1, m0 + F::kKeys,
+                static_cast<int>(min(int64_t{F::kKeys}, w.hi - m0 - F::kKeys)), pos_next);
+      cp_async_commit();
+      cp_async_wait<1>();
+    } else {
+      cp_async_wait<0>();
+    }
+    if (g.xpos) {
+#pragma unroll
+      for (int i = 0; i < F::kKeyLoads; ++i) {
+        const int r = my_row + i * F::kRowStep;
+        if (pos_now[i] >= 0) {
+          scale_chunk(sm.k + stage * F::kKeys * Dh + swizzled<Dh>(r, my_col), rate,
+                      static_cast<float>(origin - pos_now[i]));
+        }
+      }
+    }
+    __syncthreads();
+    const bf16* ks = sm.k + stage * F::kKeys * Dh;
+    const bf16* vs = sm.v + stage * F::kKeys * Dh;
+    const int64_t* kpos = sm.kpos + stage * F::kKeys;
+    if (it == 0) {
+#pragma unroll
+      for (int kk = 0; kk < kQk; ++kk) {
+        ldmatrix_x4(qf[kk], sm.q + swizzled<Dh>(r0 + lane % 16, kk * 16 + lane / 16 * 8));
+      }
+    }
+
+    float s[kScoreTiles][4] = {};
+#pragma unroll
+    for (int kk = 0; kk < kQk; ++kk) {
+#pragma unroll
+      for (int n = 0; n < kScoreTiles; n += 2) {
+        uint32_t kb[4];
+        ldmatrix_x4(kb, ks + swizzled<Dh>(n * 8 + lane % 8 + lane / 16 * 8,
+                                          kk * 16 + lane / 8 % 2 * 8));
+        mma16816(s[n], qf[kk], kb[0], kb[1]);
+        mma16816(s[n + 1], qf[kk], kb[2], kb[3]);
+      }
+    }
+    // Only a partial tile or one reaching past the CTA's first query needs the mask.
+    if (rows_k < F::kKeys || (pass.causal && kpos[rows_k - 1] > origin)) {
+#pragma unroll
+      for (int n = 0; n < kScoreTiles; ++n) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          if (!attends(qp[e / 2], kpos[n * 8 + 2 * t + e % 2], pass.causal)) s[n][e] = -INFINITY;
+        }
+      }
+    }
+    float m_use[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float mx = -INFINITY;
+#pragma unroll
+      for (int n = 0; n < kScoreTiles; ++n) mx = fmaxf(mx, fmaxf(s[n][2 * r], s[n][2 * r + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      const float m_new = fmaxf(m[r], mx * scale_log2);
+      m_use[r] = m_new == -INFINITY ? 0.0f : m_new;  // no key yet: keep p = 0, not NaN
+      const float alpha = fast_exp2(m[r] - m_use[r]);
+      m[r] = m_new;
+      l[r] *= alpha;
+#pragma unroll
+      for (int n = 0; n < kOutTiles; ++n) {
+        o[n][2 * r] *= alpha;
+        o[n][2 * r + 1] *= alpha;
+      }
+    }
+#pragma unroll
+    for (int n = 0; n < kScoreTiles; ++n) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        s[n][e] = fast_exp2(fmaf(s[n][e], scale_log2, -m_use[e / 2]));
+        l[e / 2] += s[n][e];
+      }
+    }
+#pragma unroll
+    for (int kk = 0; kk < F::kKeys / 16; ++kk) {
+      const uint32_t pa[4] = {pack_bf16(s[2 * kk][0], s[2 * kk][1]),
+                              pack_bf16(s[2 * kk][2], s[2 * kk][3]),
+                              pack_bf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                              pack_bf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+#pragma unroll
+      for (int n = 0; n < kOutTiles; n += 2) {
+        uint32_t vb[4];
+        ldmatrix_x4_trans(vb, vs + swizzled<Dh>(kk * 16 + lane % 8 + lane / 8 % 2 * 8,
+                                                n * 8 + lane / 16 * 8));
+        mma16816(o[n], pa, vb[0], vb[1]);
+        mma16816(o[n + 1], pa, vb[2], vb[3]);
+      }
+    }
+    __syncthreads();  // this stage is free for the tile after next
+#pragma unroll
+    for (int i = 0; i < F::kKeyLoads; ++i) pos_now[i] = pos_next[i];
+  }
+  cp_async_wait<0>();  // nothing in flight at exit (no keys: Q was never waited for)
+
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+    const bool live = qp[r] >= 0 && l[r] > 0;
+    const int64_t qrow = qp[r] - g.q_start;
+    float* lse_at = lse + (b * g.heads + h) * g.q_len + qrow;
+    Merge mw{};
+    if (live) {
+      mw = merge_weights(*lse_at, (m[r] + log2f(l[r])) * kLn2, l[r]);
+      float* acc = o_acc + ((b * g.q_len + qrow) * g.heads + h) * Dh + 2 * t;
+#pragma unroll
+      for (int n = 0; n < kOutTiles; ++n) {
+        float2 x = *reinterpret_cast<float2*>(acc + n * 8);
+        x.x = mw.w_old * x.x + mw.w_pass * o[n][2 * r];
+        x.y = mw.w_old * x.y + mw.w_pass * o[n][2 * r + 1];
+        *reinterpret_cast<float2*>(acc + n * 8) = x;
+      }
+    }
+    __syncwarp();  // the quad has read lse before it is overwritten
+    if (live && t == 0) *lse_at = mw.lse;
+  }
+}
+
+// Runs the pass with CTAs of `Warps` warps (16 query rows each).
+template <int Dh, int Warps>
+void launch_flash_forward(const Pass& pass, const CallGeometry& g, int64_t batch, View q, View k,
+                          View v, float* o_acc, float* lse, void* stream) {
+  using F = FlashForward<Dh, Warps>;
+  launch_pass_kernel<F::kThreads>(flash_forward_kernel<Dh, Warps>, F::carve(0, nullptr),
+                                  query_tiling(pass, g, F::kRows), g, batch, stream, pass, g, q,
+                                  k, v, o_acc, lse);
+}
+
+}  // namespace longnet::attention::cuda_detail
