@@ -1,6 +1,6 @@
 #pragma once
 // The numbered forward variants of the attention kernel lab, all with the library's signature.
-// The library's forward is 05 (lib/attention/cuda/forward.cu).
+// The library's forward is 06 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu).
 #include "attention/cuda/attention_cuda.h"
 
 namespace longnet::attention::lab {
@@ -31,6 +31,11 @@ void flash_w4_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> 
 void flash_w8_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                       Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                       float* lse, const CudaLaunch& launch);
+// 06: the same kernel, each warp two 16-row query tiles sharing every K/V fragment, 4 warps
+// (Dh 64; Dh 128 as 05) (06_flash_w4x2.cu).
+void flash_w4x2_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                        Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
+                        float* lse, const CudaLaunch& launch);
 
 // n random bf16 values of unit variance, drawn on the device (device_fill.cu).
 void fill_random_bf16(uint16_t* out, size_t n, uint64_t seed);
@@ -47,6 +52,7 @@ inline constexpr Variant kVariants[] = {
     {"03_mma_sync_flash", mma_sync_forward},
     {"04_flash_w4", flash_w4_forward},
     {"05_flash_w8", flash_w8_forward},
+    {"06_flash_w4x2", flash_w4x2_forward},
 };
 
 }  // namespace longnet::attention::lab

@@ -1,7 +1,7 @@
 #pragma once
 // The forward of one pass, FlashAttention-2 style with mma.sync: a CTA of `Warps` warps owns
-// 16 * Warps queries of a group, each warp 16 rows whose scores, probabilities and output stay
-// in registers. Key/value tiles of 64 rows stream through two shared-memory stages by cp.async
+// 16 * MTiles * Warps queries of a group, each warp MTiles tiles of 16 rows whose scores,
+// probabilities and output stay in registers (two tiles share every K/V fragment load). Key/value tiles of 64 rows stream through two shared-memory stages by cp.async
 // (the next tile is in flight while this one is multiplied), read in place at their row-map
 // positions (a dilated group is rows with stride r); fragments come from XOR-swizzled tiles by
 // ldmatrix (.trans for V). The CTA's (O, lse) is merged into the running result at the end:
@@ -16,9 +16,10 @@
 
 namespace longnet::attention::cuda_detail {
 
-template <int Dh, int Warps>
+template <int Dh, int Warps, int MTiles>
 struct FlashForward {
-  static constexpr int kRows = 16 * Warps;  // queries per CTA
+  static constexpr int kWarpRows = 16 * MTiles;
+  static constexpr int kRows = kWarpRows * Warps;  // queries per CTA
   static constexpr int kKeys = 64;          // keys per tile
   static constexpr int kThreads = 32 * Warps;
   static constexpr int kChunks = Dh / 8;               // 16-byte chunks per row
@@ -48,18 +49,18 @@ __device__ inline void scale_chunk(bf16* tile, const float (&rate)[4], float d) 
   __nv_bfloat162* pairs = reinterpret_cast<__nv_bfloat162*>(&bits);
 #pragma unroll
   for (int t = 0; t < 4; ++t) {
-    const float f = exp2f(rate[t] * d);
+    const float f = fast_exp2(rate[t] * d);
     const float2 x = __bfloat1622float2(pairs[t]);
     pairs[t] = __floats2bfloat162_rn(x.x * f, x.y * f);
   }
   *reinterpret_cast<uint4*>(tile) = bits;
 }
 
-template <int Dh, int Warps>
+template <int Dh, int Warps, int MTiles>
 __global__ void __launch_bounds__(32 * Warps)
     flash_forward_kernel(Pass pass, CallGeometry g, View qv, View kv, View vv, float* o_acc,
                          float* lse, int64_t first_group, int64_t tiles_per_group) {
-  using F = FlashForward<Dh, Warps>;
+  using F = FlashForward<Dh, Warps, MTiles>;
   extern __shared__ __align__(128) unsigned char smem[];
   F sm;
   F::carve(reinterpret_cast<uintptr_t>(smem), &sm);
@@ -71,7 +72,7 @@ __global__ void __launch_bounds__(32 * Warps)
   if (w.rows == 0) return;
 
   const int tid = threadIdx.x, lane = tid % 32, gr = lane / 4, t = lane % 4;
-  const int r0 = tid / 32 * 16;             // this warp's first query row
+  const int r0 = tid / 32 * F::kWarpRows;   // this warp's first query row
   const int my_row = tid / F::kChunks;      // first row this thread copies
   const int my_col = tid % F::kChunks * 8;  // the dims it copies
   const RowView q = rows_of(qv, b, h), k = rows_of(kv, b, h), v = rows_of(vv, b, h);
@@ -121,13 +122,20 @@ __global__ void __launch_bounds__(32 * Warps)
     }
   }
   __syncthreads();
-  const int64_t qp[2] = {sm.qpos[r0 + gr], sm.qpos[r0 + gr + 8]};  // this lane's two rows
+  int64_t qp[MTiles][2];  // this lane's rows: gr and gr + 8 of each of its warp's tiles
+#pragma unroll
+  for (int mt = 0; mt < MTiles; ++mt) {
+    qp[mt][0] = sm.qpos[r0 + mt * 16 + gr];
+    qp[mt][1] = sm.qpos[r0 + mt * 16 + gr + 8];
+  }
 
   constexpr int kQk = Dh / 16, kScoreTiles = F::kKeys / 8, kOutTiles = Dh / 8;
   const float scale_log2 = kLog2e * rsqrtf(static_cast<float>(Dh));
-  uint32_t qf[kQk][4];
-  float o[kOutTiles][4] = {};
-  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0, 0};
+  uint32_t qf[MTiles][kQk][4];
+  float o[MTiles][kOutTiles][4] = {};
+  float m[MTiles][2], l[MTiles][2] = {};
+#pragma unroll
+  for (int mt = 0; mt < MTiles; ++mt) m[mt][0] = m[mt][1] = -INFINITY;
 
   for (int64_t it = 0; it < n_tiles; ++it) {
     const int stage = static_cast<int>(it & 1);
@@ -157,12 +165,16 @@ __global__ void __launch_bounds__(32 * Warps)
     const int64_t* kpos = sm.kpos + stage * F::kKeys;
     if (it == 0) {
 #pragma unroll
-      for (int kk = 0; kk < kQk; ++kk) {
-        ldmatrix_x4(qf[kk], sm.q + swizzled<Dh>(r0 + lane % 16, kk * 16 + lane / 16 * 8));
+      for (int mt = 0; mt < MTiles; ++mt) {
+#pragma unroll
+        for (int kk = 0; kk < kQk; ++kk) {
+          ldmatrix_x4(qf[mt][kk],
+                      sm.q + swizzled<Dh>(r0 + mt * 16 + lane % 16, kk * 16 + lane / 16 * 8));
+        }
       }
     }
 
-    float s[kScoreTiles][4] = {};
+    float s[MTiles][kScoreTiles][4] = {};
 #pragma unroll
     for (int kk = 0; kk < kQk; ++kk) {
 #pragma unroll
@@ -170,60 +182,80 @@ __global__ void __launch_bounds__(32 * Warps)
         uint32_t kb[4];
         ldmatrix_x4(kb, ks + swizzled<Dh>(n * 8 + lane % 8 + lane / 16 * 8,
                                           kk * 16 + lane / 8 % 2 * 8));
-        mma16816(s[n], qf[kk], kb[0], kb[1]);
-        mma16816(s[n + 1], qf[kk], kb[2], kb[3]);
+#pragma unroll
+        for (int mt = 0; mt < MTiles; ++mt) {
+          mma16816(s[mt][n], qf[mt][kk], kb[0], kb[1]);
+          mma16816(s[mt][n + 1], qf[mt][kk], kb[2], kb[3]);
+        }
       }
     }
     // Only a partial tile or one reaching past the CTA's first query needs the mask.
     if (rows_k < F::kKeys || (pass.causal && kpos[rows_k - 1] > origin)) {
 #pragma unroll
-      for (int n = 0; n < kScoreTiles; ++n) {
+      for (int mt = 0; mt < MTiles; ++mt) {
 #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          if (!attends(qp[e / 2], kpos[n * 8 + 2 * t + e % 2], pass.causal)) s[n][e] = -INFINITY;
+        for (int n = 0; n < kScoreTiles; ++n) {
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            if (!attends(qp[mt][e / 2], kpos[n * 8 + 2 * t + e % 2], pass.causal)) {
+              s[mt][n][e] = -INFINITY;
+            }
+          }
         }
       }
     }
-    float m_use[2];
 #pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      float mx = -INFINITY;
+    for (int mt = 0; mt < MTiles; ++mt) {
+      float m_use[2];
 #pragma unroll
-      for (int n = 0; n < kScoreTiles; ++n) mx = fmaxf(mx, fmaxf(s[n][2 * r], s[n][2 * r + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float m_new = fmaxf(m[r], mx * scale_log2);
-      m_use[r] = m_new == -INFINITY ? 0.0f : m_new;  // no key yet: keep p = 0, not NaN
-      const float alpha = fast_exp2(m[r] - m_use[r]);
-      m[r] = m_new;
-      l[r] *= alpha;
+      for (int r = 0; r < 2; ++r) {
+        float mx = -INFINITY;
 #pragma unroll
-      for (int n = 0; n < kOutTiles; ++n) {
-        o[n][2 * r] *= alpha;
-        o[n][2 * r + 1] *= alpha;
+        for (int n = 0; n < kScoreTiles; ++n) {
+          mx = fmaxf(mx, fmaxf(s[mt][n][2 * r], s[mt][n][2 * r + 1]));
+        }
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+        const float m_new = fmaxf(m[mt][r], mx * scale_log2);
+        m_use[r] = m_new == -INFINITY ? 0.0f : m_new;  // no key yet: keep p = 0, not NaN
+        const float alpha = fast_exp2(m[mt][r] - m_use[r]);
+        m[mt][r] = m_new;
+        l[mt][r] *= alpha;
+#pragma unroll
+        for (int n = 0; n < kOutTiles; ++n) {
+          o[mt][n][2 * r] *= alpha;
+          o[mt][n][2 * r + 1] *= alpha;
+        }
       }
-    }
 #pragma unroll
-    for (int n = 0; n < kScoreTiles; ++n) {
+      for (int n = 0; n < kScoreTiles; ++n) {
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        s[n][e] = fast_exp2(fmaf(s[n][e], scale_log2, -m_use[e / 2]));
-        l[e / 2] += s[n][e];
+        for (int e = 0; e < 4; ++e) {
+          s[mt][n][e] = fast_exp2(fmaf(s[mt][n][e], scale_log2, -m_use[e / 2]));
+          l[mt][e / 2] += s[mt][n][e];
+        }
       }
     }
 #pragma unroll
     for (int kk = 0; kk < F::kKeys / 16; ++kk) {
-      const uint32_t pa[4] = {pack_bf16(s[2 * kk][0], s[2 * kk][1]),
-                              pack_bf16(s[2 * kk][2], s[2 * kk][3]),
-                              pack_bf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
-                              pack_bf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+      uint32_t pa[MTiles][4];
+#pragma unroll
+      for (int mt = 0; mt < MTiles; ++mt) {
+        pa[mt][0] = pack_bf16(s[mt][2 * kk][0], s[mt][2 * kk][1]);
+        pa[mt][1] = pack_bf16(s[mt][2 * kk][2], s[mt][2 * kk][3]);
+        pa[mt][2] = pack_bf16(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
+        pa[mt][3] = pack_bf16(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
+      }
 #pragma unroll
       for (int n = 0; n < kOutTiles; n += 2) {
         uint32_t vb[4];
         ldmatrix_x4_trans(vb, vs + swizzled<Dh>(kk * 16 + lane % 8 + lane / 8 % 2 * 8,
                                                 n * 8 + lane / 16 * 8));
-        mma16816(o[n], pa, vb[0], vb[1]);
-        mma16816(o[n + 1], pa, vb[2], vb[3]);
+#pragma unroll
+        for (int mt = 0; mt < MTiles; ++mt) {
+          mma16816(o[mt][n], pa[mt], vb[0], vb[1]);
+          mma16816(o[mt][n + 1], pa[mt], vb[2], vb[3]);
+        }
       }
     }
     __syncthreads();  // this stage is free for the tile after next
@@ -233,35 +265,39 @@ __global__ void __launch_bounds__(32 * Warps)
   cp_async_wait<0>();  // nothing in flight at exit (no keys: Q was never waited for)
 
 #pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
-    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
-    const bool live = qp[r] >= 0 && l[r] > 0;
-    const int64_t qrow = qp[r] - g.q_start;
-    float* lse_at = lse + (b * g.heads + h) * g.q_len + qrow;
-    Merge mw{};
-    if (live) {
-      mw = merge_weights(*lse_at, (m[r] + log2f(l[r])) * kLn2, l[r]);
-      float* acc = o_acc + ((b * g.q_len + qrow) * g.heads + h) * Dh + 2 * t;
+  for (int mt = 0; mt < MTiles; ++mt) {
 #pragma unroll
-      for (int n = 0; n < kOutTiles; ++n) {
-        float2 x = *reinterpret_cast<float2*>(acc + n * 8);
-        x.x = mw.w_old * x.x + mw.w_pass * o[n][2 * r];
-        x.y = mw.w_old * x.y + mw.w_pass * o[n][2 * r + 1];
-        *reinterpret_cast<float2*>(acc + n * 8) = x;
+    for (int r = 0; r < 2; ++r) {
+      float sum = l[mt][r];
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+      const bool live = qp[mt][r] >= 0 && sum > 0;
+      const int64_t qrow = qp[mt][r] - g.q_start;
+      float* lse_at = lse + (b * g.heads + h) * g.q_len + qrow;
+      Merge mw{};
+      if (live) {
+        mw = merge_weights(*lse_at, (m[mt][r] + log2f(sum)) * kLn2, sum);
+        float* acc = o_acc + ((b * g.q_len + qrow) * g.heads + h) * Dh + 2 * t;
+#pragma unroll
+        for (int n = 0; n < kOutTiles; ++n) {
+          float2 x = *reinterpret_cast<float2*>(acc + n * 8);
+          x.x = mw.w_old * x.x + mw.w_pass * o[mt][n][2 * r];
+          x.y = mw.w_old * x.y + mw.w_pass * o[mt][n][2 * r + 1];
+          *reinterpret_cast<float2*>(acc + n * 8) = x;
+        }
       }
+      __syncwarp();  // the quad has read lse before it is overwritten
+      if (live && t == 0) *lse_at = mw.lse;
     }
-    __syncwarp();  // the quad has read lse before it is overwritten
-    if (live && t == 0) *lse_at = mw.lse;
   }
 }
 
-// Runs the pass with CTAs of `Warps` warps (16 query rows each).
-template <int Dh, int Warps>
+// Runs the pass with CTAs of `Warps` warps of 16 * MTiles query rows each.
+template <int Dh, int Warps, int MTiles = 1>
 void launch_flash_forward(const Pass& pass, const CallGeometry& g, int64_t batch, View q, View k,
                           View v, float* o_acc, float* lse, void* stream) {
-  using F = FlashForward<Dh, Warps>;
-  launch_pass_kernel<F::kThreads>(flash_forward_kernel<Dh, Warps>, F::carve(0, nullptr),
+  using F = FlashForward<Dh, Warps, MTiles>;
+  launch_pass_kernel<F::kThreads>(flash_forward_kernel<Dh, Warps, MTiles>, F::carve(0, nullptr),
                                   query_tiling(pass, g, F::kRows), g, batch, stream, pass, g, q,
                                   k, v, o_acc, lse);
 }
