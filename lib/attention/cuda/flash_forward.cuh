@@ -90,25 +90,24 @@ __global__ void __launch_bounds__(32 * Warps)
     const uint16_t* src = q.data + (ok ? (pos - g.q_start) * q.stride_n : 0) + my_col;
     cp_async16(sm.q + swizzled<Dh>(r, my_col), src, ok);
   }
-  // Copies key tile [m0, m0 + rows_k) into `stage`; pos[] gets this thread's rows' positions.
-  auto load_keys = [&](int stage, int64_t m0, int rows_k, int64_t(&pos)[F::kKeyLoads]) {
+  // Copies key tile [m0, m0 + rows_k) into `stage` (positions recomputed where needed rather
+  // than kept: registers are the scarce resource here).
+  auto load_keys = [&](int stage, int64_t m0, int rows_k) {
 #pragma unroll
     for (int i = 0; i < F::kKeyLoads; ++i) {
       const int r = my_row + i * F::kRowStep;
       const bool ok = r < rows_k;
-      pos[i] = ok ? w.grp.k.pos(m0 + r) : -1;
-      if (my_col == 0) sm.kpos[stage * F::kKeys + r] = pos[i];
-      const int64_t at = (ok ? (pos[i] - g.kv_start) * k.stride_n : 0) + my_col;
+      const int64_t pos = ok ? w.grp.k.pos(m0 + r) : -1;
+      if (my_col == 0) sm.kpos[stage * F::kKeys + r] = pos;
+      const int64_t row = ok ? pos - g.kv_start : 0;
       const int dst = stage * F::kKeys * Dh + swizzled<Dh>(r, my_col);
-      cp_async16(sm.k + dst, k.data + at, ok);
-      cp_async16(sm.v + dst, v.data + (ok ? (pos[i] - g.kv_start) * v.stride_n : 0) + my_col,
-                 ok);
+      cp_async16(sm.k + dst, k.data + row * k.stride_n + my_col, ok);
+      cp_async16(sm.v + dst, v.data + row * v.stride_n + my_col, ok);
     }
   };
 
   const int64_t n_tiles = ceil_div(w.hi - w.lo, F::kKeys);
-  int64_t pos_now[F::kKeyLoads], pos_next[F::kKeyLoads];
-  if (n_tiles > 0) load_keys(0, w.lo, static_cast<int>(min(int64_t{F::kKeys}, w.hi - w.lo)), pos_now);
+  if (n_tiles > 0) load_keys(0, w.lo, static_cast<int>(min(int64_t{F::kKeys}, w.hi - w.lo)));
   cp_async_commit();
   if (g.xpos) {  // the queries, scaled once for the CTA's origin
     cp_async_wait<0>();
@@ -143,7 +142,7 @@ __global__ void __launch_bounds__(32 * Warps)
     const int rows_k = static_cast<int>(min(int64_t{F::kKeys}, w.hi - m0));
     if (it + 1 < n_tiles) {
       load_keys(stage ^ 1, m0 + F::kKeys,
-                static_cast<int>(min(int64_t{F::kKeys}, w.hi - m0 - F::kKeys)), pos_next);
+                static_cast<int>(min(int64_t{F::kKeys}, w.hi - m0 - F::kKeys)));
       cp_async_commit();
       cp_async_wait<1>();
     } else {
@@ -153,9 +152,9 @@ __global__ void __launch_bounds__(32 * Warps)
 #pragma unroll
       for (int i = 0; i < F::kKeyLoads; ++i) {
         const int r = my_row + i * F::kRowStep;
-        if (pos_now[i] >= 0) {
+        if (r < rows_k) {
           scale_chunk(sm.k + stage * F::kKeys * Dh + swizzled<Dh>(r, my_col), rate,
-                      static_cast<float>(origin - pos_now[i]));
+                      static_cast<float>(origin - w.grp.k.pos(m0 + r)));
         }
       }
     }
@@ -259,8 +258,6 @@ __global__ void __launch_bounds__(32 * Warps)
       }
     }
     __syncthreads();  // this stage is free for the tile after next
-#pragma unroll
-    for (int i = 0; i < F::kKeyLoads; ++i) pos_now[i] = pos_next[i];
   }
   cp_async_wait<0>();  // nothing in flight at exit (no keys: Q was never waited for)
 
