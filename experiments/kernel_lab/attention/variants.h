@@ -1,6 +1,6 @@
 #pragma once
 // The numbered forward variants of the attention kernel lab, all with the library's signature.
-// The library's forward is 06 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu).
+// The library's forward is 08 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu).
 #include "attention/cuda/attention_cuda.h"
 
 namespace longnet::attention::lab {
