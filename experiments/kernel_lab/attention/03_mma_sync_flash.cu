@@ -4,6 +4,7 @@
 // shuffles. Shared memory holds only Q, K and V^T. Same passes, row maps, XPOS loads and merge
 // as the library's 02.
 #include "attention/cuda/launchers.h"
+#include "attention/cuda/mma_ops.cuh"
 #include "attention/cuda/pass_launch.cuh"
 #include "variants.h"
 
@@ -51,21 +52,7 @@ __device__ void load_rows_transposed(bf16* dst, RowView src, int64_t row_start,
   }
 }
 
-__device__ inline uint32_t pack(float lo, float hi) {
-  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<uint32_t*>(&v);
-}
-
 __device__ inline uint32_t pair_at(const bf16* p) { return *reinterpret_cast<const uint32_t*>(p); }
-
-// c += a b for one warp: a 16x16 (row-major fragments), b 16x8 (column-major), c 16x8 fp32.
-__device__ inline void mma16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
-      "{%8,%9}, {%0,%1,%2,%3};\n"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
 
 template <int Dh>
 __global__ void __launch_bounds__(kThreads)
@@ -163,9 +150,10 @@ __global__ void __launch_bounds__(kThreads)
     }
 #pragma unroll
     for (int kk = 0; kk < kBlockN / 16; ++kk) {
-      const uint32_t pa[4] = {pack(s[2 * kk][0], s[2 * kk][1]), pack(s[2 * kk][2], s[2 * kk][3]),
-                              pack(s[2 * kk + 1][0], s[2 * kk + 1][1]),
-                              pack(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+      const uint32_t pa[4] = {pack_bf16(s[2 * kk][0], s[2 * kk][1]),
+                              pack_bf16(s[2 * kk][2], s[2 * kk][3]),
+                              pack_bf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                              pack_bf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
 #pragma unroll
       for (int n = 0; n < kOutTiles; ++n) {
         const bf16* vb = sm.vt + (n * 8 + gr) * kLdVt + kk * 16 + 2 * t;

@@ -82,6 +82,8 @@ bool check_variants() {
       {"dilated xpos Dh128 N1000", make(Kind::dilated, {{128, 1}, {512, 4}}, 512),
        whole(1, 4, 128, 1000)},
       {"sparse 128/16 Dh64 N600", sparse_spec(128, 16), whole(1, 4, 64, 600)},
+      {"dilated r=1,2,6 xpos Dh64 N2000",
+       make(Kind::dilated, {{256, 1}, {1024, 2}, {2000, 6}}, 512), whole(1, 6, 64, 2000)},
   };
   bool all = true;
   std::printf("# correctness vs f64 reference (O: |err| <= 1e-2 + 1e-2|ref|, lse: 1e-2)\n");
@@ -160,8 +162,41 @@ void benchmark(int reps) {
           },
           reps);
       std::printf("%-16s %-36s %10.3f %10.1f\n",
-                  deterministic ? "02 bwd determ." : "02 bwd atomic", c.name, ms,
+                  deterministic ? "lib bwd determ." : "lib bwd atomic", c.name, ms,
                   2.5 * flops / ms / 1e9);
+    }
+  }
+}
+
+// The dilated attention layer's core at the project's lengths (E 768 = 12 heads x 64, the
+// paper's w = 2048..32768 with r = 1, 2, 4, 6, 12, XPOS on), forward only, inputs drawn on the
+// device. Only the flash_w variants run: the others take seconds per call here.
+void benchmark_layer(int reps) {
+  const Spec spec = make(Kind::dilated,
+                         {{2048, 1}, {4096, 2}, {8192, 4}, {16384, 6}, {32768, 12}}, 512);
+  std::printf("\n# layer core (dilated r=1,2,4,6,12 xpos Dh64 H12), forward; median of %d\n",
+              reps);
+  std::printf("%-16s %-36s %10s %10s\n", "variant", "case", "ms", "TFLOP/s");
+  for (int64_t n : {int64_t{1} << 19, int64_t{1} << 21, int64_t{1} << 22, int64_t{1} << 23}) {
+    const Problem p = whole(1, 12, 64, n);
+    const size_t elems = static_cast<size_t>(n * p.heads * p.head_dim);
+    DeviceBuffer qkv(3 * elems * 2), o(elems * 2), lse(p.heads * n * 4),
+        ws(attention_forward_workspace_bytes(spec, p));
+    fill_random_bf16(qkv.as<uint16_t>(), 3 * elems, 11);
+    const testing::Operand rows = testing::contiguous(p, n);
+    const auto* base = qkv.as<const uint16_t>();
+    const Bnhd<const uint16_t> q = rows.view(base), k = rows.view(base + elems),
+                               v = rows.view(base + 2 * elems);
+    const CudaLaunch launch{ws.as<void>(), ws.bytes(), nullptr};
+    const std::string name = "layer N" + std::to_string(n >> 10) + "K";
+    for (const Variant& var : kVariants) {
+      const std::string id = var.name;
+      if (id.find("flash_w") == std::string::npos) continue;
+      const double ms = median_ms(
+          [&] { var.forward(spec, p, q, k, v, rows.view(o.as<uint16_t>()), lse.as<float>(), launch); },
+          reps);
+      std::printf("%-16s %-36s %10.3f %10.1f\n", var.name, name.c_str(), ms,
+                  forward_flops(spec, p) / ms / 1e9);
     }
   }
 }
@@ -173,5 +208,6 @@ int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::atoi(argv[1]) : 10;
   const bool ok = longnet::attention::lab::check_variants();
   longnet::attention::lab::benchmark(reps);
+  longnet::attention::lab::benchmark_layer(reps);
   return ok ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The numbered forward variants of the attention kernel lab, all with the library's signature.
-// 02 is the library's own path (lib/attention/cuda), the current winner.
+// The library's forward is 08 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu).
 #include "attention/cuda/attention_cuda.h"
 
 namespace longnet::attention::lab {
@@ -13,10 +13,25 @@ void naive_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                    Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                    float* lse, const CudaLaunch& launch);
 
+// 02: WMMA with every tile staged in shared memory, the first library path (02_wmma_flash.cu).
+void wmma_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                  Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o, float* lse,
+                  const CudaLaunch& launch);
+
 // 03: mma.sync m16n8k16 with scores, probabilities and O in registers (03_mma_sync_flash.cu).
 void mma_sync_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                       Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                       float* lse, const CudaLaunch& launch);
+
+// 04-08: lib/attention/cuda/flash_forward.cuh in CTA shapes of Warps warps of MTiles 16-row
+// query tiles at head dim 64 (Warps128, MTiles128 at 128) (04_08_flash_shapes.cu).
+template <int Warps, int MTiles, int Warps128, int MTiles128>
+void flash_shape_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                         Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
+                         float* lse, const CudaLaunch& launch);
+
+// n random bf16 values of unit variance, drawn on the device (device_fill.cu).
+void fill_random_bf16(uint16_t* out, size_t n, uint64_t seed);
 
 struct Variant {
   const char* name;
@@ -26,8 +41,18 @@ struct Variant {
 
 inline constexpr Variant kVariants[] = {
     {"01_naive", naive_forward},
-    {"02_wmma_flash", attention_forward_cuda},
+    {"02_wmma_flash", wmma_forward},
     {"03_mma_sync_flash", mma_sync_forward},
+    // 03 + cp.async pipeline, swizzled tiles, ldmatrix; 4 warps x 16 rows (64 queries).
+    {"04_flash_w4", flash_shape_forward<4, 1, 4, 1>},
+    // 8 warps x 16 rows (128 queries): half the K/V copies and barriers per FLOP.
+    {"05_flash_w8", flash_shape_forward<8, 1, 8, 1>},
+    // 4 warps x 2 tiles (128 queries): each K/V fragment feeds two mma. Dh 128 as 05 (it spills).
+    {"06_flash_w4x2", flash_shape_forward<4, 2, 8, 1>},
+    // 2 warps x 2 tiles (64 queries): four CTAs per SM overlap each other's prologue/epilogue.
+    {"07_flash_w2x2", flash_shape_forward<2, 2, 8, 1>},
+    // 8 warps x 2 tiles (256 queries): half 06's copies per FLOP, one CTA per SM.
+    {"08_flash_w8x2", flash_shape_forward<8, 2, 8, 1>},
 };
 
 }  // namespace longnet::attention::lab

@@ -14,7 +14,10 @@ __host__ __device__ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + 
 struct RowMap {
   int64_t base, stride, run, period, count;
 
-  __device__ int64_t pos(int64_t m) const { return base + (m / run) * period + (m % run) * stride; }
+  __device__ int64_t pos(int64_t m) const {
+    if (m < run) return base + m * stride;  // every strided map: no 64-bit division
+    return base + (m / run) * period + (m % run) * stride;
+  }
 
   // How many indices map below position p.
   __device__ int64_t count_below(int64_t p) const {

@@ -1,0 +1,74 @@
+#pragma once
+// Warp-level PTX building blocks of the register-resident flash kernels (sm_80+): cp.async
+// copies into XOR-swizzled shared tiles, ldmatrix fragment loads, mma.sync m16n8k16 and ex2.
+// Fragment layouts are PTX's: in a warp, lane = 4 * gr + t owns rows gr and gr + 8 of a 16-row
+// tile and columns 2t, 2t + 1 of each 8-column block.
+#include <cuda_bf16.h>
+
+#include <cstdint>
+
+namespace longnet::attention::cuda_detail {
+
+// Element offset of (row, col) in a [rows][Dh] bf16 tile whose 16-byte chunks are XOR-swizzled
+// by row: the 8 rows an ldmatrix reads at one column land in 8 different bank groups, so the
+// tile needs no padding. col is a multiple of 8.
+template <int Dh>
+__device__ inline int swizzled(int row, int col) {
+  return row * Dh + ((((col >> 3) ^ row) & 7) | ((col >> 3) & ~7)) * 8;
+}
+
+__device__ inline uint32_t shared_address(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// 16 bytes global -> shared without a register round trip; zero-fills when !valid.
+__device__ inline void cp_async16(void* dst, const void* src, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(shared_address(dst)),
+               "l"(src), "r"(valid ? 16 : 0)
+               : "memory");
+}
+__device__ inline void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+// Waits until at most `pending` committed groups are in flight; this thread's copies are then
+// visible to itself (others need a barrier).
+template <int pending>
+__device__ inline void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(pending) : "memory");
+}
+
+// Four 8x8 bf16 matrices; lanes 8i..8i+7 give the row addresses of matrix i, register i holds
+// it. .trans hands each lane a column pair instead of a row pair.
+__device__ inline void ldmatrix_x4(uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(shared_address(p))
+               : "memory");
+}
+__device__ inline void ldmatrix_x4_trans(uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(shared_address(p))
+               : "memory");
+}
+
+// c += a b for one warp: a 16x16 bf16 (row fragments), b 16x8 bf16 (column fragments), c fp32.
+__device__ inline void mma16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+      "{%8,%9}, {%0,%1,%2,%3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// 2^x in one MUFU instruction; 2^-inf = 0.
+__device__ inline float fast_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
+__device__ inline uint32_t pack_bf16(float lo, float hi) {
+  const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<const uint32_t*>(&v);
+}
+
+}  // namespace longnet::attention::cuda_detail
