@@ -58,7 +58,9 @@ void AdamW::step(float lr, float grad_scale) {
     const float* grad = p.grad;
     float* m = exp_avg_[k].data();
     float* v = exp_avg_sq_[k].data();
-#pragma omp parallel for schedule(static)
+    // Small tensors stay on one thread: a parallel region per bias vector costs more in thread
+    // wake-ups (and spinning, on a loaded machine) than the update itself.
+#pragma omp parallel for schedule(static) if (p.size >= (1 << 16))
     for (int64_t i = 0; i < p.size; ++i) {
       const float g = grad[i] * grad_scale;
       m[i] = beta1 * m[i] + (1.0f - beta1) * g;
