@@ -2,7 +2,7 @@
 // allocator (ops/cuda/block_cache.h) as lib/tensor's allocator for cuda devices. Ops without a
 // kernel throw "<op> has no CUDA kernel yet" rather than falling back to the CPU. Kernels compute
 // f32 and bf16; other dtypes only move (copies, zero fills). Softmax, log-softmax and logsumexp
-// are compositions of the reduce and elementwise kernels (a few passes, exact in fp32).
+// are compositions of the reduce and elementwise kernels (a few passes, fp32 arithmetic).
 #include <limits>
 
 #include "ops/backend.h"
