@@ -138,6 +138,25 @@ void logsumexp(cu::DeviceContext& ctx, const Tensor& x, int64_t outer, int64_t n
   cu::binary(ctx, cu::BinaryOp::add, kept_extent, result, top.in(kept), out);
 }
 
+// The elementwise kernel of a map (clamp_min, a binary max, is not one of them).
+cu::UnaryOp unary_kernel(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::neg: return cu::UnaryOp::neg;
+    case UnaryOp::exp: return cu::UnaryOp::exp;
+    case UnaryOp::log: return cu::UnaryOp::log;
+    case UnaryOp::tanh: return cu::UnaryOp::tanh;
+    case UnaryOp::gelu_erf: return cu::UnaryOp::gelu;
+    case UnaryOp::sqrt: return cu::UnaryOp::sqrt;
+    case UnaryOp::rsqrt: return cu::UnaryOp::rsqrt;
+    case UnaryOp::add_scalar: return cu::UnaryOp::add_scalar;
+    case UnaryOp::mul_scalar: return cu::UnaryOp::scale;
+    case UnaryOp::gelu_tanh: no_kernel("gelu_tanh");
+    case UnaryOp::pow: no_kernel("pow");
+    case UnaryOp::clamp_min: break;
+  }
+  no_kernel("this element-wise map");
+}
+
 // The caching allocator of each GPU's context as the tensor library's cuda allocator.
 class CudaAllocator final : public Allocator {
  public:
@@ -206,22 +225,8 @@ class CudaBackend final : public Backend {
   }
 
   void unary(UnaryOp op, const Tensor& x, double scalar, const Tensor& out) override {
-    cu::UnaryOp kernel;
-    switch (op) {
-      case UnaryOp::neg: kernel = cu::UnaryOp::neg; break;
-      case UnaryOp::exp: kernel = cu::UnaryOp::exp; break;
-      case UnaryOp::log: kernel = cu::UnaryOp::log; break;
-      case UnaryOp::tanh: kernel = cu::UnaryOp::tanh; break;
-      case UnaryOp::gelu_erf: kernel = cu::UnaryOp::gelu; break;
-      case UnaryOp::sqrt: kernel = cu::UnaryOp::sqrt; break;
-      case UnaryOp::rsqrt: kernel = cu::UnaryOp::rsqrt; break;
-      case UnaryOp::add_scalar: kernel = cu::UnaryOp::add_scalar; break;
-      case UnaryOp::mul_scalar: kernel = cu::UnaryOp::scale; break;
-      case UnaryOp::gelu_tanh: no_kernel("gelu_tanh");
-      case UnaryOp::pow: no_kernel("pow");
-      case UnaryOp::clamp_min: return clamp_min(x, float(scalar), out);
-    }
-    unary_flat(context(out), kernel, float(scalar), x, out, "unary");
+    if (op == UnaryOp::clamp_min) return clamp_min(x, float(scalar), out);
+    unary_flat(context(out), unary_kernel(op), float(scalar), x, out, "unary");
   }
 
   void unary_backward(UnaryOp op, const Tensor& x, const Tensor& y, double scalar,
