@@ -32,7 +32,7 @@ struct Tolerance {
 using Computation = std::function<Tensor(const std::vector<Tensor>&)>;
 
 // f on both devices; then backward of sum(f * w) for a fixed random w; compares f and each
-// operand's gradient (operands listed in `no_grad` are compared for f only).
+// operand's gradient (operands the CPU run gives no gradient are compared for f only).
 void expect_backends_agree(const Computation& f, const std::vector<Operand>& operands,
                            Tolerance tol = {});
 
