@@ -1,0 +1,53 @@
+#include "common/philox.h"
+#include "ops/cuda/kernel_support.cuh"
+#include "ops/cuda/random.h"
+
+namespace longnet::cuda {
+
+namespace {
+
+using namespace detail;
+
+__global__ void fill_random_kernel(int64_t n, Distribution dist, double a, double b, uint64_t seed,
+                                   uint64_t stream, void* out, DType t) {
+  int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  const double v = dist == Distribution::uniform
+                       ? a + (b - a) * double(philox::uniform_at(seed, stream, uint64_t(i)))
+                       : a + b * double(philox::normal_at(seed, stream, uint64_t(i)));
+  if (t == DType::f32)
+    static_cast<float*>(out)[i] = float(v);
+  else
+    static_cast<__nv_bfloat16*>(out)[i] = __double2bfloat16(v);
+}
+
+__global__ void dropout_kernel(int64_t n, double p, float scale, uint64_t seed, uint64_t stream,
+                               const void* x, void* out, DType t) {
+  int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  const bool keep = double(philox::uniform_at(seed, stream, uint64_t(i))) >= p;
+  store(out, t, i, keep ? load(x, t, i) * scale : 0.f);
+}
+
+constexpr int kThreads = 256;
+
+unsigned blocks_for(int64_t n) { return unsigned((n + kThreads - 1) / kThreads); }
+
+}  // namespace
+
+void fill_random(DeviceContext& ctx, int64_t n, Distribution dist, double a, double b, uint64_t seed,
+                 uint64_t stream, void* out, DType dtype) {
+  if (n == 0) return;
+  fill_random_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, dist, a, b, seed, stream, out, dtype);
+  check_launch("fill_random_kernel");
+}
+
+void dropout(DeviceContext& ctx, int64_t n, double p, uint64_t seed, uint64_t stream, const void* x,
+             void* out, DType dtype) {
+  if (n == 0) return;
+  dropout_kernel<<<blocks_for(n), kThreads, 0, ctx.stream()>>>(n, p, float(1.0 / (1.0 - p)), seed, stream, x,
+                                                               out, dtype);
+  check_launch("dropout_kernel");
+}
+
+}  // namespace longnet::cuda
