@@ -1,0 +1,10 @@
+#pragma once
+// Differentiable cross-entropy of logits [..., V] against integer targets [...]: the mean over
+// rows whose target is not ignore_index (0 when every row is ignored).
+#include "tensor/tensor.h"
+
+namespace longnet::ops {
+
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore_index = -100);
+
+}  // namespace longnet::ops
