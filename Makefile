@@ -7,7 +7,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages the build and tests need (the CUDA toolkit is separate, in /usr/local/cuda).
 DEB_PACKAGES := cmake g++ make pkg-config git python3 \
-	libcli11-dev libfmt-dev libtomlplusplus-dev \
+	libcli11-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev \
 	libsentencepiece-dev sentencepiece \
 	libopenmpi-dev openmpi-bin libopenblas-dev libgtest-dev
 

@@ -6,5 +6,6 @@
 namespace longnet::cli {
 
 void add_version_flag(CLI::App& app);
+void add_prepare_command(CLI::App& app);
 
 }  // namespace longnet::cli
