@@ -7,5 +7,6 @@ namespace longnet::cli {
 
 void add_version_flag(CLI::App& app);
 void add_check_command(CLI::App& app);  // longnet check CONFIG [--set KEY=VALUE ...]
+void add_prepare_command(CLI::App& app);
 
 }  // namespace longnet::cli

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   longnet::cli::add_version_flag(app);
   longnet::cli::add_check_command(app);
+  longnet::cli::add_prepare_command(app);
 
   try {
     app.parse(argc, argv);
