@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   longnet::cli::add_version_flag(app);
   longnet::cli::add_check_command(app);
   longnet::cli::add_prepare_command(app);
+  longnet::cli::add_train_command(app);
+  longnet::cli::add_eval_command(app);
+  longnet::cli::add_perplexity_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,23 @@
+#pragma once
+// A run directory (or one of its step directories) opened for evaluation: the config the
+// checkpoint was trained with and the model with its weights.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include "config/experiment.h"
+#include "nn/lm.h"
+
+namespace longnet::train {
+
+struct TrainedRun {
+  std::filesystem::path checkpoint;
+  config::ExperimentConfig config;
+  uint64_t tokenizer_checksum = 0;
+  std::unique_ptr<nn::LongNetLM> model;
+};
+
+// RuntimeError naming the path when there is no checkpoint or it is damaged.
+TrainedRun load_trained_run(const std::filesystem::path& run_or_checkpoint);
+
+}  // namespace longnet::train
