@@ -1,6 +1,7 @@
 // Checkpoint directories: what a save writes, what a load restores, keep-N, and damage detection.
 #include <gtest/gtest.h>
 
+#include "common/error.h"
 #include "nn/lm.h"
 #include "nn/optimizer_params.h"
 #include "support/scratch_dir.h"

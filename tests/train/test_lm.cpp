@@ -37,8 +37,8 @@ Tensor random_qkv(uint64_t stream) {
 // Forward and the gradients of sum(out * w) for q, k and v.
 std::vector<Tensor> run(const std::function<Tensor(Tensor, Tensor, Tensor)>& f) {
   Tensor q = random_qkv(1), k = random_qkv(2), v = random_qkv(3);
-  const Tensor w = ops::normal({2, 12, 3, 4}, 0, 1, 5, 4, DType::f64);
   const Tensor out = f(q, k, v);
+  const Tensor w = ops::normal(out.shape(), 0, 1, 5, 4, DType::f64);
   backward(ops::sum(out * w));
   return {out.detach(), q.grad(), k.grad(), v.grad()};
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/error.h"
 #include "tiny_corpus.h"
 #include "train/token_stream.h"
 
@@ -27,7 +28,7 @@ TEST(TokenStream, JoinsDocumentsWithEndOfDocumentTokens) {
   const TokenStream stream(data::Shard::open(dir / "train.bin"));
   const std::vector<uint32_t> expected = expected_stream(8);
   ASSERT_EQ(stream.size(), expected.size());
-  for (uint64_t begin : {0ull, 1ull, 39ull, 40ull, 41ull, 100ull, expected.size() - 17}) {
+  for (uint64_t begin : std::vector<uint64_t>{0, 1, 39, 40, 41, 100, expected.size() - 17}) {
     std::vector<uint32_t> got(17);
     stream.read(begin, got);
     EXPECT_TRUE(std::equal(got.begin(), got.end(), expected.begin() + begin)) << begin;

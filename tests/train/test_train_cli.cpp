@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "support/run_process.h"
@@ -18,6 +19,7 @@ namespace {
 
 using testing::run_process;
 using testing::ScratchDir;
+namespace fs = std::filesystem;
 
 struct Fixture {
   Fixture() {
