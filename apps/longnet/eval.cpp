@@ -8,6 +8,7 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "train/evaluate.h"
+#include "train/long_context_eval.h"
 #include "train/eval_table.h"
 #include "train/prepared_corpus.h"
 #include "train/trained_run.h"
@@ -23,7 +24,13 @@ struct EvalOptions {
   std::string data;
   std::string csv, markdown;
   bool no_blockwise = false;
+  bool prompting = false;
+  int64_t prompt_suffix = 128, prompt_samples = 4;
+  bool passkey = false;
+  int64_t passkey_trials = 5;
 };
+
+const std::vector<double> kPasskeyDepths = {0.0, 0.25, 0.5, 0.75, 1.0};
 
 std::string kind_name(config::AttentionKind kind) {
   switch (kind) {
@@ -48,6 +55,49 @@ int64_t attention_block(const train::TrainedRun& run, const std::string& name, i
   return trained;
 }
 
+std::string model_label(const train::TrainedRun& run, const std::string& path) {
+  return fmt::format("{} ({})", kind_name(run.config.attention.kind),
+                     std::filesystem::path(path).filename().string());
+}
+
+// The prompting curve of each run: suffix loss against prefix length (one row per prefix).
+void print_prompting(const EvalOptions& o, const std::vector<train::TrainedRun>& runs,
+                     const std::vector<train::TokenStream>& streams,
+                     const std::vector<int64_t>& prefixes, bool blockwise) {
+  fmt::print("\n| Model | Prefix | Suffix loss | Suffix perplexity |\n| --- | ---: | ---: | ---: |\n");
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const int64_t block = blockwise ? runs[r].config.train.seq_len : 0;
+    for (const auto& point : train::prompting_curve(*runs[r].model, streams[r], prefixes,
+                                                    o.prompt_suffix, o.prompt_samples, block))
+      fmt::print("| {} | {} | {:.4f} | {:.2f} |\n", model_label(runs[r], o.runs[r]),
+                 train::format_length(point.prefix), point.suffix_loss.mean(),
+                 point.suffix_loss.perplexity());
+  }
+}
+
+// Passkey retrieval accuracy: one row per run and depth, one column per prompt length.
+void print_passkey(const EvalOptions& o, const std::vector<train::TrainedRun>& runs,
+                   const std::vector<int64_t>& lengths, bool blockwise) {
+  fmt::print("\n| Model | Depth |");
+  for (int64_t length : lengths) fmt::print(" {} |", train::format_length(length));
+  fmt::print("\n| --- | ---: |");
+  for (size_t i = 0; i < lengths.size(); ++i) fmt::print(" ---: |");
+  fmt::print("\n");
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const int64_t block = blockwise ? runs[r].config.train.seq_len : 0;
+    const auto cells = train::passkey_accuracy(*runs[r].model, runs[r].tokenizer(), lengths,
+                                               kPasskeyDepths, o.passkey_trials, block);
+    for (size_t d = 0; d < kPasskeyDepths.size(); ++d) {
+      fmt::print("| {} | {:.2f} |", model_label(runs[r], o.runs[r]), kPasskeyDepths[d]);
+      for (size_t l = 0; l < lengths.size(); ++l) {
+        const auto& cell = cells[l * kPasskeyDepths.size() + d];
+        fmt::print(" {}/{} |", cell.correct, cell.trials);
+      }
+      fmt::print("\n");
+    }
+  }
+}
+
 void run_eval(const EvalOptions& o) {
   std::vector<train::TrainedRun> runs;
   for (const auto& path : o.runs) runs.push_back(train::load_trained_run(path));
@@ -56,6 +106,7 @@ void run_eval(const EvalOptions& o) {
   const std::string split = o.split.empty() ? defaults.split : o.split;
   const int64_t max_tokens = o.max_tokens >= 0 ? o.max_tokens : defaults.max_tokens;
   const bool blockwise = defaults.blockwise && !o.no_blockwise;
+  std::vector<train::TokenStream> streams;
   for (size_t r = 0; r < runs.size(); ++r) {
     const train::TrainedRun& run = runs[r];
     for (int64_t length : table.lengths) attention_block(run, o.runs[r], length, blockwise);
@@ -65,9 +116,8 @@ void run_eval(const EvalOptions& o) {
       fail<RuntimeError>("{} was trained with another tokenizer than the corpus in {}; pass "
                          "--data with the run's corpus",
                          o.runs[r], corpus.dir.string());
-    const train::TokenStream stream = corpus.open_split(split);
-    train::EvalRow row{.model = fmt::format("{} ({})", kind_name(run.config.attention.kind),
-                                            std::filesystem::path(o.runs[r]).filename().string()),
+    const train::TokenStream& stream = streams.emplace_back(corpus.open_split(split));
+    train::EvalRow row{.model = model_label(run, o.runs[r]),
                        .training_length = run.config.train.seq_len,
                        .perplexity = {}};
     for (int64_t length : table.lengths) {
@@ -87,6 +137,8 @@ void run_eval(const EvalOptions& o) {
   fmt::print("{}", train::to_markdown(table));
   if (!o.markdown.empty()) write_file_atomically(o.markdown, train::to_markdown(table));
   if (!o.csv.empty()) write_file_atomically(o.csv, train::to_csv(table));
+  if (o.prompting) print_prompting(o, runs, streams, table.lengths, blockwise);
+  if (o.passkey) print_passkey(o, runs, table.lengths, blockwise);
 }
 
 }  // namespace
@@ -113,6 +165,21 @@ void add_eval_command(CLI::App& app) {
   eval->add_flag("--no-blockwise", options->no_blockwise,
                  "Beyond the training length, attend over the whole length instead of "
                  "blockwise causal attention");
+  eval->add_flag("--prompting", options->prompting,
+                 "Also print the long-context prompting curve: the loss on a fixed suffix as the "
+                 "prefix before it grows through --lengths");
+  eval->add_option("--prompt-suffix", options->prompt_suffix,
+                   "Suffix tokens scored by --prompting")
+      ->check(CLI::PositiveNumber);
+  eval->add_option("--prompt-samples", options->prompt_samples,
+                   "Suffixes averaged by --prompting")
+      ->check(CLI::PositiveNumber);
+  eval->add_flag("--passkey", options->passkey,
+                 "Also print passkey retrieval accuracy at each of --lengths and depths 0, 0.25, "
+                 "0.5, 0.75, 1 (needs the run's tokenizer)");
+  eval->add_option("--passkey-trials", options->passkey_trials,
+                   "Prompts per length and depth for --passkey")
+      ->check(CLI::PositiveNumber);
   eval->callback([options] { run_eval(*options); });
 }
 

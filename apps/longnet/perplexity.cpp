@@ -28,22 +28,9 @@ std::string read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// RUN_DIR/tokenizer.model, for RUN_DIR or RUN_DIR/checkpoints/step-N.
-std::filesystem::path run_tokenizer(const train::TrainedRun& run) {
-  const auto run_dir = run.checkpoint.parent_path().parent_path();
-  return run_dir / "tokenizer.model";
-}
-
 void run_perplexity(const PerplexityOptions& o) {
   const train::TrainedRun run = train::load_trained_run(o.run);
-  const auto tokenizer_file = run_tokenizer(run);
-  if (!std::filesystem::exists(tokenizer_file))
-    fail<RuntimeError>("{} is missing: the run's tokenizer is needed to read text",
-                       tokenizer_file.string());
-  const data::Tokenizer tokenizer = data::Tokenizer::load(tokenizer_file);
-  if (tokenizer.checksum() != run.tokenizer_checksum)
-    fail<RuntimeError>("{} is not the tokenizer the run was trained with (checksum differs)",
-                       tokenizer_file.string());
+  const data::Tokenizer tokenizer = run.tokenizer();
   const int64_t length = o.length > 0 ? o.length : run.config.train.seq_len;
   fmt::print("| File | Tokens | Loss | Perplexity |\n| --- | ---: | ---: | ---: |\n");
   train::LossSum total;

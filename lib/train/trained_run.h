@@ -6,15 +6,21 @@
 #include <memory>
 
 #include "config/experiment.h"
+#include "data/tokenizer.h"
 #include "nn/lm.h"
 
 namespace longnet::train {
 
 struct TrainedRun {
-  std::filesystem::path checkpoint;
+  std::filesystem::path run_dir;
+  std::filesystem::path checkpoint;  // RUN_DIR/checkpoints/step-N
   config::ExperimentConfig config;
   uint64_t tokenizer_checksum = 0;
   std::unique_ptr<nn::LongNetLM> model;
+
+  // RUN_DIR/tokenizer.model, checked against the checkpoint; RuntimeError when missing or
+  // another tokenizer.
+  data::Tokenizer tokenizer() const;
 };
 
 // RuntimeError naming the path when there is no checkpoint or it is damaged.

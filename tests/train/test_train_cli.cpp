@@ -137,7 +137,20 @@ TEST(TrainCli, EvalPrintsOneTableForSeveralRunsAndWritesCsv) {
   EXPECT_TRUE(contains(out, "| LongNet (a) | 16 |")) << out;
   EXPECT_TRUE(contains(out, "| Transformer (b) | 16 |")) << out;
   const std::string csv = testing::read_file_bytes(f.dir / "table.csv");
+  EXPECT_FALSE(contains(out, "Suffix loss"));  // only with --prompting
   EXPECT_TRUE(csv.starts_with("model,training_length,16,32\nLongNet (a),16,")) << csv;
+}
+
+TEST(TrainCli, EvalPromptingPrintsTheSuffixLossForEachPrefix) {
+  Fixture f;
+  ASSERT_EQ(run_process(f.train("run", "--set train.steps=1")).exit_code, 0);
+  const auto r = run_process(fmt::format(
+      "{} eval {} --lengths 16,32 --prompting --prompt-suffix 8 --prompt-samples 2", LONGNET_BIN,
+      (f.dir / "run").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "| Model | Prefix | Suffix loss | Suffix perplexity |")) << r.out;
+  EXPECT_TRUE(contains(r.out, "| LongNet (run) | 16 | ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "| LongNet (run) | 32 | ")) << r.out;
 }
 
 TEST(TrainCli, EvalAtALengthThatIsNotAWholeNumberOfBlocksIsAUsageError) {
