@@ -40,6 +40,8 @@ void require_cpu(const config::TrainConfig& t) {
         "train.device = \"cuda\" / train.precision = \"bf16\": training on the GPU is not "
         "available yet (the CUDA backend is not wired into the trainer); use device = \"cpu\" or "
         "\"auto\"");
+  if (t.device == config::Device::automatic && !visible_gpus().empty())
+    fmt::print(stderr, "train: a GPU is visible, but the trainer runs on the CPU for now\n");
 }
 
 optim::LrSchedule schedule_of(const config::TrainConfig& t) {
