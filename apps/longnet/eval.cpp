@@ -64,7 +64,8 @@ std::string model_label(const train::TrainedRun& run, const std::string& path) {
 void print_prompting(const EvalOptions& o, const std::vector<train::TrainedRun>& runs,
                      const std::vector<train::TokenStream>& streams,
                      const std::vector<int64_t>& prefixes, bool blockwise) {
-  fmt::print("\n| Model | Prefix | Suffix loss | Suffix perplexity |\n| --- | ---: | ---: | ---: |\n");
+  fmt::print("\n| Model | Prefix | Suffix loss | Suffix perplexity |\n"
+             "| --- | ---: | ---: | ---: |\n");
   for (size_t r = 0; r < runs.size(); ++r) {
     const int64_t block = blockwise ? runs[r].config.train.seq_len : 0;
     for (const auto& point : train::prompting_curve(*runs[r].model, streams[r], prefixes,

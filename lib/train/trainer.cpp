@@ -45,10 +45,10 @@ void require_cpu(const config::TrainConfig& t) {
 }
 
 optim::LrSchedule schedule_of(const config::TrainConfig& t) {
-  const optim::ScheduleKind kind = t.schedule == config::Schedule::cosine ? optim::ScheduleKind::cosine
-                                   : t.schedule == config::Schedule::constant
-                                       ? optim::ScheduleKind::constant
-                                       : optim::ScheduleKind::polynomial;
+  const optim::ScheduleKind kind =
+      t.schedule == config::Schedule::cosine     ? optim::ScheduleKind::cosine
+      : t.schedule == config::Schedule::constant ? optim::ScheduleKind::constant
+                                                 : optim::ScheduleKind::polynomial;
   return {.kind = kind, .peak_lr = t.lr, .min_lr = t.min_lr, .warmup_steps = t.warmup_steps,
           .total_steps = t.steps, .power = t.decay_power};
 }
@@ -90,8 +90,9 @@ class Trainer {
     ProgressLine progress(t.log_every);
     InterruptFlag interrupt;
     const optim::LrSchedule schedule = schedule_of(t);
-    const double step_flops = training_flops(config_.model, nn::attention_spec(config_.attention,
-                                             config_.model), t.seq_len, t.sequences_per_step());
+    const double step_flops =
+        training_flops(config_.model, nn::attention_spec(config_.attention, config_.model),
+                       t.seq_len, t.sequences_per_step());
     const std::optional<int64_t> nan_step = injected_nan_step();
     progress.note(fmt::format("train: {} parameters, {} steps of {} tokens, run {}",
                               model_->parameter_count(), t.steps, t.tokens_per_step,

@@ -44,8 +44,10 @@ std::vector<Tensor> run(const std::function<Tensor(Tensor, Tensor, Tensor)>& f) 
 }
 
 TEST(AttentionOp, DenseKindMatchesTheOpsReferenceForwardAndBackward) {
-  const auto got = run([](Tensor q, Tensor k, Tensor v) { return attention(q, k, v, dense_spec()); });
-  const auto want = run([](Tensor q, Tensor k, Tensor v) { return dense_causal_attention(q, k, v); });
+  const auto got =
+      run([](Tensor q, Tensor k, Tensor v) { return attention(q, k, v, dense_spec()); });
+  const auto want =
+      run([](Tensor q, Tensor k, Tensor v) { return dense_causal_attention(q, k, v); });
   for (size_t i = 0; i < got.size(); ++i) expect_close(got[i], want[i], 1e-10);
 }
 

@@ -25,7 +25,7 @@ void write_text_corpus(const fs::path& dir) {
   std::vector<std::string> sentences;
   for (int i = 0; i < 2000; ++i) sentences.push_back(text_line(i));
   data::TokenizerSettings settings;
-  settings.vocab_size = 289;  // byte pieces, the characters and the meta pieces: all this text supports
+  settings.vocab_size = 289;  // bytes, characters and meta pieces: all that this text supports
   const data::Tokenizer tokenizer = data::train_tokenizer(settings, sentences, 1);
   fs::create_directories(dir);
   tokenizer.save(dir / "tokenizer.model");

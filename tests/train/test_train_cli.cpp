@@ -76,13 +76,15 @@ TEST(TrainCli, ResumingFromACheckpointGivesIdenticalLosses) {
   testing::write_file_bytes(f.dir / "resumed/checkpoints/latest", "step-00000004\n");
   fs::remove(f.dir / "resumed/metrics.jsonl");
   const auto r =
-      run_process(f.train("resumed", "--set train.steps=8 --set train.checkpoint_every=4 --resume"));
+      run_process(f.train("resumed", "--set train.steps=8 --set train.checkpoint_every=4 "
+                                     "--resume"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto whole = losses(f.dir / "whole"), resumed = losses(f.dir / "resumed");
   ASSERT_EQ(resumed.size(), 4u);
   for (const auto& [step, loss] : resumed) EXPECT_EQ(loss, whole.at(step)) << "step " << step;
-  EXPECT_EQ(testing::read_file_bytes(f.dir / "whole/checkpoints/step-00000008/model.safetensors"),
-            testing::read_file_bytes(f.dir / "resumed/checkpoints/step-00000008/model.safetensors"));
+  const std::string last = "checkpoints/step-00000008/model.safetensors";
+  EXPECT_EQ(testing::read_file_bytes(f.dir / "whole" / last),
+            testing::read_file_bytes(f.dir / "resumed" / last));
 }
 
 TEST(TrainCli, CtrlCSavesALoadableCheckpointAndExitsZero) {
@@ -164,7 +166,8 @@ TEST(TrainCli, EvalAtALengthThatIsNotAWholeNumberOfBlocksIsAUsageError) {
 
 TEST(TrainCli, MissingDataIsNamedWithThePrepareCommand) {
   Fixture f;
-  const auto r = run_process(f.train("run", "--set data.dir=\"" + (f.dir / "nowhere").string() + "\""));
+  const auto r =
+      run_process(f.train("run", "--set data.dir=\"" + (f.dir / "nowhere").string() + "\""));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "longnet prepare")) << r.err;
   EXPECT_FALSE(fs::exists(f.dir / "run/checkpoints"));
