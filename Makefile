@@ -42,9 +42,16 @@ test: deps
 test-gpu: build
 	cd $(BUILD) && ctest --output-on-failure -L gpu
 
+# The quickstart: prepare the corpus, train experiments/quickstart.toml (continuing a run that
+# is already there), print its perplexity table. About 5 minutes on 2 CPU cores.
+LONGNET   := $(BUILD)/apps/longnet/longnet
+QUICK_RUN ?= runs/quickstart
 run: deps build
-	@echo "make run: the quickstart (prepare, train, eval) arrives with the LM issue." >&2
-	@exit 1
+	$(LONGNET) prepare data/quickstart.toml --out runs/data/quickstart
+	@if [ -f $(QUICK_RUN)/checkpoints/latest ]; then resume=--resume; fi; \
+	echo "$(LONGNET) train experiments/quickstart.toml --out $(QUICK_RUN) $$resume"; \
+	$(LONGNET) train experiments/quickstart.toml --out $(QUICK_RUN) $$resume
+	$(LONGNET) eval $(QUICK_RUN) --csv $(QUICK_RUN)/eval.csv
 
 clean:
 	rm -rf $(BUILD)

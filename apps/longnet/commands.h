@@ -6,7 +6,11 @@
 namespace longnet::cli {
 
 void add_version_flag(CLI::App& app);
-void add_check_command(CLI::App& app);  // longnet check CONFIG [--set KEY=VALUE ...]
-void add_scale_command(CLI::App& app);  // longnet scale [--attention ...] [--mode ...]
+void add_check_command(CLI::App& app);       // longnet check CONFIG [--set KEY=VALUE ...]
+void add_prepare_command(CLI::App& app);     // longnet prepare RECIPE [--out DIR] | --info DIR
+void add_train_command(CLI::App& app);       // longnet train CONFIG [--set ...] [--out] [--resume]
+void add_eval_command(CLI::App& app);        // longnet eval RUN_DIR... [--lengths ...]
+void add_perplexity_command(CLI::App& app);  // longnet perplexity RUN_DIR FILE...
+void add_scale_command(CLI::App& app);       // longnet scale [--attention ...] [--mode ...]
 
 }  // namespace longnet::cli

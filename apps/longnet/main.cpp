@@ -12,6 +12,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   longnet::cli::add_version_flag(app);
   longnet::cli::add_check_command(app);
+  longnet::cli::add_prepare_command(app);
+  longnet::cli::add_train_command(app);
+  longnet::cli::add_eval_command(app);
+  longnet::cli::add_perplexity_command(app);
   longnet::cli::add_scale_command(app);
 
   try {

@@ -1,0 +1,18 @@
+#pragma once
+// The attention of DESIGN.md section 3 as a differentiable op on q, k, v [B, N, H, Dh] (XPOS
+// rotation already applied; the relative XPOS decay is part of `spec`). On the CPU it calls the
+// blocked kernels of lib/attention/cpu in the tensor's dtype (f32 or f64); the CUDA path plugs
+// into the same op when it lands.
+//
+// block > 0 and N > block turns on blockwise causal attention (BCA, used to evaluate beyond the
+// training length): the queries of block b see the keys of blocks b-1 and b, and the pattern's
+// positions count from the start of block b-1, as if each pair of blocks were one sequence.
+#include "attention/spec.h"
+#include "tensor/tensor.h"
+
+namespace longnet::nn {
+
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const attention::Spec& spec,
+                 int64_t block = 0);
+
+}  // namespace longnet::nn
