@@ -162,13 +162,11 @@ bool shards_up_to_date(const fs::path& out, const std::string& key) {
   try {
     const auto manifest = read_manifest(out);
     if (manifest.at("stage_keys").at("shards") != key) return false;
-    for (const auto& [name, split] : manifest.at("splits").items()) {
-      const fs::path shard = out / split.at("shard").get<std::string>();
-      if (!fs::exists(shard) || fs::file_size(shard) != split.at("shard_bytes").get<uint64_t>()) return false;
-    }
+    verify_prepared(out, manifest);
     return true;
-  } catch (const std::exception&) {
-    return false;  // an unreadable manifest is rebuilt
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "prepare: re-encoding: {}\n", e.what());
+    return false;
   }
 }
 
@@ -308,6 +306,19 @@ nlohmann::json read_manifest(const fs::path& dir) {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
     fail<RuntimeError>("{} is not valid JSON ({}); run `longnet prepare` again", file.string(), e.what());
+  }
+}
+
+void verify_prepared(const fs::path& dir, const nlohmann::json& manifest) {
+  const auto tokenizer = Tokenizer::load(dir / manifest.at("tokenizer").at("file").get<std::string>());
+  for (const auto& [name, split] : manifest.at("splits").items()) {
+    const auto shard = Shard::open(dir / split.at("shard").get<std::string>(), tokenizer.checksum());
+    if (hex64(shard.checksum()) != split.at("checksum")) {
+      fail<RuntimeError>("{} is not the shard the manifest lists (checksum {}, manifest {}); run "
+                         "`longnet prepare` again",
+                         (dir / split.at("shard").get<std::string>()).string(), hex64(shard.checksum()),
+                         split.at("checksum").get<std::string>());
+    }
   }
 }
 
