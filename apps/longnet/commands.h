@@ -6,6 +6,7 @@
 namespace longnet::cli {
 
 void add_version_flag(CLI::App& app);
-void add_prepare_command(CLI::App& app);
+void add_check_command(CLI::App& app);  // longnet check CONFIG [--set KEY=VALUE ...]
+void add_prepare_command(CLI::App& app);  // longnet prepare RECIPE [--out DIR] | --info DIR
 
 }  // namespace longnet::cli

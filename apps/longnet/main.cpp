@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
                "longnet"};
   app.require_subcommand(0, 1);
   longnet::cli::add_version_flag(app);
+  longnet::cli::add_check_command(app);
   longnet::cli::add_prepare_command(app);
 
   try {

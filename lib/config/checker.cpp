@@ -6,9 +6,9 @@
 
 namespace longnet::config {
 
-const std::string& Origins::where(std::string_view key) const {
+const std::string* Origins::find(std::string_view key) const {
   auto it = where_.find(key);
-  return it == where_.end() ? document_ : it->second;
+  return it == where_.end() ? nullptr : &it->second;
 }
 
 std::string Checker::name(std::string_view key) const {
@@ -19,9 +19,8 @@ std::string Checker::name(std::string_view key) const {
 void Checker::fail(std::initializer_list<std::string_view> keys, std::string_view message) const {
   const std::string* where = &origins_.document();
   for (auto key : keys) {
-    const auto& candidate = origins_.where(name(key));
-    if (&candidate != &origins_.document()) {
-      where = &candidate;
+    if (const std::string* given = origins_.find(name(key))) {
+      where = given;
       break;
     }
   }

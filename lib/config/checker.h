@@ -13,7 +13,8 @@ class Origins {
  public:
   explicit Origins(std::string document) : document_(std::move(document)) {}
   void record(std::string key, std::string where) { where_[std::move(key)] = std::move(where); }
-  const std::string& where(std::string_view key) const;
+  // The key's location, or nullptr when it was not given.
+  const std::string* find(std::string_view key) const;
   const std::string& document() const { return document_; }
 
  private:
@@ -25,13 +26,16 @@ class Origins {
 // ConfigError at the location of the first of them that was given.
 class Checker {
  public:
-  Checker(const Origins& origins, std::string prefix) : origins_(origins), prefix_(std::move(prefix)) {}
+  Checker(const Origins& origins, std::string prefix)
+      : origins_(origins), prefix_(std::move(prefix)) {}
 
   // "train.seq_len" for "seq_len" in [train]; the root table's checker names "model.dim".
   std::string name(std::string_view key) const;
 
-  [[noreturn]] void fail(std::initializer_list<std::string_view> keys, std::string_view message) const;
-  void require(bool ok, std::initializer_list<std::string_view> keys, std::string_view message) const {
+  [[noreturn]] void fail(std::initializer_list<std::string_view> keys,
+                         std::string_view message) const;
+  void require(bool ok, std::initializer_list<std::string_view> keys,
+               std::string_view message) const {
     if (!ok) fail(keys, message);
   }
 

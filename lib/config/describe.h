@@ -1,6 +1,8 @@
 #pragma once
 // Every key a config struct knows, with its type, default, allowed values and documentation:
 // the source of `--set` type information and of the test that keeps docs/ complete.
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
 
@@ -10,24 +12,30 @@
 namespace longnet::config {
 
 struct FieldInfo {
-  std::string key;       // full dotted name, "attention.sparse.block"
+  std::string key;  // full dotted name, "attention.sparse.block"
   ValueKind kind;
-  std::string type;      // "an integer", "a string: one of dense, sparse, dilated"
-  std::string value;     // TOML text of the value in the described struct (its default)
-  std::string limits;    // "must be >= 1", "must not be empty", or ""
+  std::string type;    // "an integer", "a string: one of dense, sparse, dilated"
+  std::string value;   // TOML text of the value in the described struct (its default)
+  std::string limits;  // "must be >= 1", "must not be empty", or ""
   std::string doc;
 };
 
 class Describer {
  public:
-  Describer(std::string prefix, std::vector<FieldInfo>& out) : prefix_(std::move(prefix)), out_(out) {}
+  Describer(std::string prefix, std::vector<FieldInfo>& out)
+      : prefix_(std::move(prefix)), out_(out) {}
 
   template <class T>
   void field(std::string_view key, const T& value, std::string_view doc, Limits limits = {}) {
-    FieldInfo info{name(key), kind_of<T>(), std::string(kind_name(kind_of<T>())), write_value(value),
-                   limits.describe(), std::string(doc)};
-    if constexpr (ConfigEnum<T>) info.type += ": one of " + join(enum_choices<T>());
-    if (limits.non_empty) info.limits += std::string(info.limits.empty() ? "" : "; ") + "must not be empty";
+    FieldInfo info{name(key),          kind_of<T>(),      std::string(kind_name(kind_of<T>())),
+                   write_value(value), limits.describe(), std::string(doc)};
+    if constexpr (ConfigEnum<T>)
+      info.type += fmt::format(": one of {}", fmt::join(enum_choices<T>(), ", "));
+    if constexpr (is_enum_list<T>)
+      info.type +=
+          fmt::format(", each one of {}", fmt::join(enum_choices<typename T::value_type>(), ", "));
+    if (limits.non_empty)
+      info.limits += std::string(info.limits.empty() ? "" : "; ") + "must not be empty";
     out_.push_back(std::move(info));
   }
 
@@ -41,11 +49,6 @@ class Describer {
  private:
   std::string name(std::string_view key) const {
     return prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
-  }
-  static std::string join(const std::vector<std::string>& names) {
-    std::string text;
-    for (const auto& n : names) text += (text.empty() ? "" : ", ") + n;
-    return text;
   }
   std::string prefix_;
   std::vector<FieldInfo>& out_;

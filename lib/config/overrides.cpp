@@ -48,7 +48,8 @@ std::vector<std::string> split_key(std::string_view key) {
 
 }  // namespace
 
-void apply_override(toml::table& root, std::string_view assignment, std::span<const FieldInfo> fields) {
+void apply_override(toml::table& root, std::string_view assignment,
+                    std::span<const FieldInfo> fields) {
   const size_t equals = assignment.find('=');
   if (equals == std::string_view::npos || trim(assignment.substr(0, equals)).empty())
     fail<UsageError>("--set '{}': expected KEY=VALUE, for example --set train.lr=3e-4", assignment);
@@ -56,7 +57,8 @@ void apply_override(toml::table& root, std::string_view assignment, std::span<co
   const std::string_view text = trim(assignment.substr(equals + 1));
   const std::string origin = fmt::format("--set {}", assignment);
 
-  auto field = std::find_if(fields.begin(), fields.end(), [&](const FieldInfo& f) { return f.key == key; });
+  auto field =
+      std::find_if(fields.begin(), fields.end(), [&](const FieldInfo& f) { return f.key == key; });
   if (field == fields.end()) {
     std::vector<std::string> keys;
     for (const auto& f : fields) keys.push_back(f.key);
@@ -79,8 +81,8 @@ void apply_override(toml::table& root, std::string_view assignment, std::span<co
     auto [it, inserted] = table->insert(parts[i], toml::table{});
     table = it->second.as_table();
     if (!table)
-      fail<ConfigError>("{}: cannot set '{}': '{}' is not a table in the configuration file", origin,
-                        key, parts[i]);
+      fail<ConfigError>("{}: cannot set '{}': '{}' is not a table in the configuration file",
+                        origin, key, parts[i]);
   }
   table->insert_or_assign(parts.back(), std::move(*parsed.get("value")));
 }

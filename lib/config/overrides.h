@@ -15,6 +15,7 @@ namespace longnet::config {
 // strings may be left bare (attention.kind=dense, scale.kinds=[dense,sparse]). `fields` lists
 // the valid keys (config/describe.h). No '=' is a UsageError; an unknown key or unparsable
 // value is a ConfigError. Errors about the value name "--set <assignment>" as its location.
-void apply_override(toml::table& root, std::string_view assignment, std::span<const FieldInfo> fields);
+void apply_override(toml::table& root, std::string_view assignment,
+                    std::span<const FieldInfo> fields);
 
 }  // namespace longnet::config

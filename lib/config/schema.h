@@ -15,8 +15,8 @@
 //   };
 //
 // A sub-table is `v.table("sparse", sparse, "doc")`. Field types: bool, int64_t, double,
-// std::string, an enum that has enum_names() (below), std::vector<int64_t> and
-// std::vector<std::string>. Limits apply to a number, or to each element of a list.
+// std::string, an enum that has enum_names() (below), and std::vector of int64_t, std::string
+// or such an enum. Limits apply to a number, or to each element of a list.
 //
 // The visitors: config/toml_reader.h (TOML -> struct), config/toml_writer.h (struct -> TOML),
 // config/describe.h (key, type, default, doc), config/overrides.h (`--set a.b=v`);
@@ -68,7 +68,9 @@ struct EnumName {
 };
 
 template <class E>
-concept ConfigEnum = std::is_enum_v<E> && requires(E e) { enum_names(e); };
+concept ConfigEnum = std::is_enum_v<E> && requires(E e) {
+  enum_names(e);
+};
 
 template <ConfigEnum E>
 std::string_view enum_name(E value) {
@@ -99,9 +101,13 @@ struct ConceptProbe {
   void table(std::string_view, S&, std::string_view) {}
 };
 template <class S>
-concept ConfigTable = std::is_class_v<S> && requires(S s, ConceptProbe p) { s.visit(p); };
+concept ConfigTable = std::is_class_v<S> && requires(S s, ConceptProbe p) {
+  s.visit(p);
+};
 
 template <class S>
-concept HasValidate = requires(const S s, const Checker& c) { s.validate(c); };
+concept HasValidate = requires(const S s, const Checker& c) {
+  s.validate(c);
+};
 
 }  // namespace longnet::config

@@ -52,10 +52,10 @@ void TomlReader::reject_unknown_keys() const {
   if (!first) return;
   std::string suggestion = closest_match(first->str(), known_);
   std::string where = prefix_.empty() ? "at the top level" : fmt::format("in [{}]", prefix_);
-  fail<ConfigError>("{}: unknown key '{}' {}; {}", location(first->source()),
-                    full_name(first->str()), where,
-                    suggestion.empty() ? fmt::format("the keys there are: {}", fmt::join(known_, ", "))
-                                       : fmt::format("did you mean '{}'?", suggestion));
+  fail<ConfigError>(
+      "{}: unknown key '{}' {}; {}", location(first->source()), full_name(first->str()), where,
+      suggestion.empty() ? fmt::format("the keys there are: {}", fmt::join(known_, ", "))
+                         : fmt::format("did you mean '{}'?", suggestion));
 }
 
 void fail_not_a_table(const toml::node& node, const std::string& key) {

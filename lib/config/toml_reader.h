@@ -29,7 +29,8 @@ class TomlReader {
     if (it == table_.end()) return;
     std::string name = full_name(key);
     // A key set by --set has no source of its own; its value carries "--set ...".
-    origins_.record(name, location(it->first.source().path ? it->first.source() : it->second.source()));
+    origins_.record(name,
+                    location(it->first.source().path ? it->first.source() : it->second.source()));
     read_value(it->second, name, value, limits);
   }
 

@@ -9,7 +9,8 @@ namespace longnet::config {
 
 class Validator {
  public:
-  Validator(std::string prefix, const Origins& origins) : prefix_(std::move(prefix)), origins_(origins) {}
+  Validator(std::string prefix, const Origins& origins)
+      : prefix_(std::move(prefix)), origins_(origins) {}
 
   template <class T>
   void field(std::string_view, T&, std::string_view, Limits = {}) {}

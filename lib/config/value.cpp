@@ -26,13 +26,15 @@ std::string_view node_type_name(const toml::node& node) {
   }
 }
 
-[[noreturn]] void fail_type(const toml::node& node, const std::string& key, std::string_view expected) {
+[[noreturn]] void fail_type(const toml::node& node, const std::string& key,
+                            std::string_view expected) {
   fail<ConfigError>("{}: {}: expected {}, found {}", location(node.source()), key, expected,
                     node_type_name(node));
 }
 
 template <class Number>
-void check_limits(const toml::node& node, const std::string& key, Number value, const Limits& limits) {
+void check_limits(const toml::node& node, const std::string& key, Number value,
+                  const Limits& limits) {
   if (!limits.admits(double(value)))
     fail<ConfigError>("{}: {} = {} is out of range: {}", location(node.source()), key, value,
                       limits.describe());
@@ -54,15 +56,12 @@ std::string read_string(const toml::node& node, const std::string& key, const Li
 }
 
 template <class Element, class ReadElement>
-std::vector<Element> read_list(const toml::node& node, const std::string& key, ValueKind kind,
-                               const Limits& limits, ReadElement read_element) {
-  auto* array = node.as_array();
-  if (!array) fail_type(node, key, kind_name(kind));
-  if (limits.non_empty && array->empty())
-    fail<ConfigError>("{}: {} must not be empty", location(node.source()), key);
+std::vector<Element> read_elements(const toml::node& node, const std::string& key, ValueKind kind,
+                                   const Limits& limits, ReadElement read_element) {
+  const toml::array& array = read_list(node, key, kind, limits);
   std::vector<Element> values;
-  for (size_t i = 0; i < array->size(); ++i)
-    values.push_back(read_element((*array)[i], fmt::format("{}[{}]", key, i), limits));
+  for (size_t i = 0; i < array.size(); ++i)
+    values.push_back(read_element(array[i], element_name(key, i), limits));
   return values;
 }
 
@@ -70,7 +69,8 @@ std::vector<Element> read_list(const toml::node& node, const std::string& key, V
 
 std::string Limits::describe() const {
   if (min && max)
-    return fmt::format("must be in {}{}, {}{}", min_open ? '(' : '[', *min, *max, max_open ? ')' : ']');
+    return fmt::format("must be in {}{}, {}{}", min_open ? '(' : '[', *min, *max,
+                       max_open ? ')' : ']');
   if (min) return fmt::format("must be {} {}", min_open ? ">" : ">=", *min);
   if (max) return fmt::format("must be {} {}", max_open ? "<" : "<=", *max);
   return "";
@@ -114,15 +114,20 @@ void read_value(const toml::node& node, const std::string& key, bool& value, con
   value = boolean->get();
 }
 
-void read_value(const toml::node& node, const std::string& key, int64_t& value, const Limits& limits) {
+void read_value(const toml::node& node, const std::string& key, int64_t& value,
+                const Limits& limits) {
   value = read_integer(node, key, limits);
 }
 
-void read_value(const toml::node& node, const std::string& key, double& value, const Limits& limits) {
+void read_value(const toml::node& node, const std::string& key, double& value,
+                const Limits& limits) {
   // An integer is a fine float: `lr = 1` means 1.0.
-  if (auto* integer = node.as_integer()) value = double(integer->get());
-  else if (auto* floating = node.as_floating_point()) value = floating->get();
-  else fail_type(node, key, kind_name(ValueKind::floating));
+  if (auto* integer = node.as_integer())
+    value = double(integer->get());
+  else if (auto* floating = node.as_floating_point())
+    value = floating->get();
+  else
+    fail_type(node, key, kind_name(ValueKind::floating));
   check_limits(node, key, value, limits);
 }
 
@@ -133,16 +138,29 @@ void read_value(const toml::node& node, const std::string& key, std::string& val
 
 void read_value(const toml::node& node, const std::string& key, std::vector<int64_t>& value,
                 const Limits& limits) {
-  value = read_list<int64_t>(node, key, ValueKind::integer_list, limits, read_integer);
+  value = read_elements<int64_t>(node, key, ValueKind::integer_list, limits, read_integer);
 }
 
 void read_value(const toml::node& node, const std::string& key, std::vector<std::string>& value,
                 const Limits& limits) {
   // Emptiness applies to the list; its strings are only checked for type.
-  value = read_list<std::string>(node, key, ValueKind::string_list, limits,
-                                 [](const toml::node& n, const std::string& k, const Limits&) {
-                                   return read_string(n, k, {});
-                                 });
+  value = read_elements<std::string>(node, key, ValueKind::string_list, limits,
+                                     [](const toml::node& n, const std::string& k, const Limits&) {
+                                       return read_string(n, k, {});
+                                     });
+}
+
+const toml::array& read_list(const toml::node& node, const std::string& key, ValueKind kind,
+                             const Limits& limits) {
+  auto* array = node.as_array();
+  if (!array) fail_type(node, key, kind_name(kind));
+  if (limits.non_empty && array->empty())
+    fail<ConfigError>("{}: {} must not be empty", location(node.source()), key);
+  return *array;
+}
+
+std::string element_name(const std::string& key, size_t index) {
+  return fmt::format("{}[{}]", key, index);
 }
 
 void fail_enum(const toml::node& node, const std::string& key, const std::string& name,

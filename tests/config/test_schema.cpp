@@ -4,6 +4,7 @@
 #include "common/error.h"
 #include "config/load.h"
 #include "config/toml_writer.h"
+#include "expect_contains.h"
 #include "toy_config.h"
 
 namespace longnet::config::testing {
@@ -23,9 +24,6 @@ std::string config_error(const std::string& text, std::vector<std::string> sets 
   }
   return "";
 }
-
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
 }  // namespace
 
@@ -94,7 +92,8 @@ TEST(ConfigSchema, WrongTypeOfAListElementNamesItsIndex) {
 TEST(ConfigSchema, OutOfRangeSaysTheAllowedRange) {
   EXPECT_CONTAINS(config_error("count = 11"), "count = 11 is out of range: must be in [1, 10]");
   EXPECT_CONTAINS(config_error("rate = 1.0"), "rate = 1 is out of range: must be in [0, 1)");
-  EXPECT_CONTAINS(config_error("[inner]\nblock = 0"), "inner.block = 0 is out of range: must be >= 1");
+  EXPECT_CONTAINS(config_error("[inner]\nblock = 0"),
+                  "inner.block = 0 is out of range: must be >= 1");
   EXPECT_CONTAINS(config_error("sizes = [3, 0]"), "sizes[1] = 0 is out of range: must be >= 1");
 }
 
@@ -138,7 +137,7 @@ TEST(ConfigSchema, ValidateHookFallsBackToTheDocumentForDefaults) {
 
 TEST(ConfigOverride, SetsEachTypeFromTomlText) {
   Toy toy = parse("count = 2\n", {"count=5", "rate=2.5e-1", "flag=true", "sizes=[7, 8]",
-                                   "shape=square", "name=bare", "tags=[p, q]", "inner.block=64"});
+                                  "shape=square", "name=bare", "tags=[p, q]", "inner.block=64"});
   EXPECT_EQ(toy.count, 5);
   EXPECT_EQ(toy.rate, 0.25);
   EXPECT_TRUE(toy.flag);
