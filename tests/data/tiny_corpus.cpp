@@ -13,10 +13,25 @@ namespace longnet::data::testing {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Removes the folders fresh_dir() made when the test process ends.
+struct MadeFolders {
+  std::vector<fs::path> paths;
+  ~MadeFolders() {
+    std::error_code ignored;
+    for (const auto& path : paths) fs::remove_all(path, ignored);
+  }
+};
+
+}  // namespace
+
 fs::path fresh_dir(const std::string& name) {
+  static MadeFolders made;
   const fs::path dir = fs::temp_directory_path() / fmt::format("longnet_test_{}_{}", ::getpid(), name);
   fs::remove_all(dir);
   fs::create_directories(dir);
+  made.paths.push_back(dir);
   return dir;
 }
 

@@ -7,7 +7,8 @@
 
 namespace longnet::data::testing {
 
-// An empty folder under the system temp folder, unique to this process and `name`.
+// An empty folder under the system temp folder, unique to this process and `name`; removed
+// when the process ends.
 std::filesystem::path fresh_dir(const std::string& name);
 
 // Writes `text` to `path`, creating parent folders.
