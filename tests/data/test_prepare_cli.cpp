@@ -95,7 +95,7 @@ TEST(PrepareCli, UsageAndRecipeErrorsExitTwo) {
 TEST(PrepareCli, AVocabularyTooLargeForTheCorpusExitsTwoAndLeavesNoShards) {
   const auto dir = testing::fresh_dir("cli_vocab");
   testing::write_tiny_tree(dir / "tree");
-  const auto r = run_longnet(fmt::format("prepare {} --out {} --set tokenizer.vocab_size=60000",
+  const auto r = run_longnet(fmt::format("prepare --set tokenizer.vocab_size=60000 {} --out {}",
                                          write_recipe(dir, dir / "tree").string(), (dir / "out").string()));
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("lower tokenizer.vocab_size"), std::string::npos) << r.err;
