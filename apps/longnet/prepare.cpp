@@ -20,7 +20,9 @@ struct PrepareArgs {
 void run_prepare(const PrepareArgs& args) {
   if (!args.info.empty()) {
     if (!args.recipe.empty()) fail<UsageError>("give either a RECIPE or --info DIR, not both");
-    fmt::print("{}", data::describe_manifest(data::read_manifest(args.info)));
+    const auto manifest = data::read_manifest(args.info);
+    data::verify_prepared(args.info, manifest);
+    fmt::print("{}shards and tokenizer verified\n", data::describe_manifest(manifest));
     return;
   }
   if (args.recipe.empty()) fail<UsageError>("prepare needs a RECIPE.toml (or --info DIR); see `longnet prepare --help`");
@@ -42,9 +44,11 @@ void add_prepare_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "Output folder (default: the recipe's output, cache/data/<name>)");
   cmd->add_option("--threads", args->threads, "Encoding and training threads (default: every core)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--set", args->overrides, "Override one recipe key, e.g. --set tokenizer.vocab_size=8000")
-      ->take_all();
-  cmd->add_option("--info", args->info, "Print the statistics of a prepared folder's manifest and exit");
+  cmd->add_option("--set", args->overrides,
+                  "Override one recipe key, e.g. --set tokenizer.vocab_size=8000; repeatable")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);  // one KEY=VALUE per --set, so the recipe is not taken
+  cmd->add_option("--info", args->info, "Verify a prepared folder (checksums of shards and tokenizer) and print its manifest's statistics");
   cmd->callback([args] { run_prepare(*args); });
 }
 

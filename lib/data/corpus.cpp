@@ -1,11 +1,12 @@
 #include "data/corpus.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
 
 #include "common/error.h"
@@ -25,24 +26,32 @@ bool selected(const SelectSpec& select, const std::string& path) {
          std::none_of(select.exclude.begin(), select.exclude.end(), matches);
 }
 
-std::string read_file(const fs::path& path, uint64_t limit = UINT64_MAX) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+// POSIX reads, so that an I/O error is reported rather than taken for the end of the file.
+std::string read_file(const fs::path& path, size_t limit = SIZE_MAX) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) {
     fail<RuntimeError>("cannot read {}: {}; fix its permissions or exclude it in [select]",
                        path.string(), std::strerror(errno));
   }
   std::string text;
   char chunk[1 << 16];
-  while (text.size() < limit && in.read(chunk, sizeof chunk).gcount() > 0) {
-    text.append(chunk, size_t(in.gcount()));
+  while (text.size() < limit) {
+    const ssize_t n = ::read(fd, chunk, std::min(sizeof chunk, limit - text.size()));
+    if (n == 0) break;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      fail<RuntimeError>("cannot read {}: {}; fix the file or exclude it in [select]", path.string(),
+                         std::strerror(error));
+    }
+    text.append(chunk, size_t(n));
   }
-  if (in.bad()) fail<RuntimeError>("error while reading {}", path.string());
+  ::close(fd);
   return text;
 }
 
 bool looks_binary(const fs::path& path) {
-  const std::string head = read_file(path, 8192);
-  return head.substr(0, 8192).find('\0') != std::string::npos;
+  return read_file(path, 8192).find('\0') != std::string::npos;
 }
 
 int64_t modified_ns(const fs::path& path) {

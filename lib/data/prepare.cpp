@@ -1,6 +1,7 @@
 #include "data/prepare.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -31,6 +32,15 @@ constexpr uint64_t kBatchBytes = 32 << 20;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// CPU seconds of this process, all threads: a measure of work that other jobs on a shared
+// machine do not inflate.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 std::string read_text_file(const fs::path& path) {
@@ -162,14 +172,18 @@ bool shards_up_to_date(const fs::path& out, const std::string& key) {
   try {
     const auto manifest = read_manifest(out);
     if (manifest.at("stage_keys").at("shards") != key) return false;
-    for (const auto& [name, split] : manifest.at("splits").items()) {
-      const fs::path shard = out / split.at("shard").get<std::string>();
-      if (!fs::exists(shard) || fs::file_size(shard) != split.at("shard_bytes").get<uint64_t>()) return false;
-    }
+    verify_prepared(out, manifest);
     return true;
-  } catch (const std::exception&) {
-    return false;  // an unreadable manifest is rebuilt
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "prepare: re-encoding: {}\n", e.what());
+    return false;
   }
+}
+
+// The 1-minute load average, recorded because the machine may be shared.
+double load_average() {
+  double loads[1] = {0};
+  return getloadavg(loads, 1) == 1 ? loads[0] : 0.0;
 }
 
 }  // namespace
@@ -204,6 +218,7 @@ PrepareOutcome prepare_corpus(const Recipe& recipe, const PrepareOptions& option
   const std::string token_key = hex64(tokenizer_key(recipe, corpus));
   const fs::path model_file = out / kTokenizerFile, stamp_file = out / kTokenizerStamp;
   const auto tokenizer_start = std::chrono::steady_clock::now();
+  const double tokenizer_cpu_start = cpu_seconds();
   std::optional<Tokenizer> tokenizer;
   if (fs::exists(model_file) && fs::exists(stamp_file) && read_text_file(stamp_file) == token_key) {
     tokenizer = Tokenizer::load(model_file);
@@ -219,6 +234,7 @@ PrepareOutcome prepare_corpus(const Recipe& recipe, const PrepareOptions& option
     outcome.trained_tokenizer = true;
   }
   const double tokenizer_seconds = seconds_since(tokenizer_start);
+  const double tokenizer_cpu = cpu_seconds() - tokenizer_cpu_start;
 
   // Stage 2: the shards, then the manifest that vouches for them.
   Hash64 shard_key_hash;
@@ -232,6 +248,7 @@ PrepareOutcome prepare_corpus(const Recipe& recipe, const PrepareOptions& option
   }
   fs::remove(out / kManifestFile);
   const auto encode_start = std::chrono::steady_clock::now();
+  const double encode_cpu_start = cpu_seconds();
   Progress progress("prepare: encoding", corpus_bytes, "MB", 1e6);
   std::atomic<uint64_t> done{0};
   uint64_t reported = 0;
@@ -257,6 +274,7 @@ PrepareOutcome prepare_corpus(const Recipe& recipe, const PrepareOptions& option
   }
   progress.finish();
   const double encode_seconds = seconds_since(encode_start);
+  const double encode_cpu = cpu_seconds() - encode_cpu_start;
   outcome.wrote_shards = true;
 
   const auto& build = build_info();
@@ -287,9 +305,13 @@ PrepareOutcome prepare_corpus(const Recipe& recipe, const PrepareOptions& option
       {"timing",
        {{"threads", threads},
         {"tokenizer_seconds", tokenizer_seconds},
+        {"tokenizer_cpu_seconds", tokenizer_cpu},
         {"encode_seconds", encode_seconds},
+        {"encode_cpu_seconds", encode_cpu},
         {"encode_mb_per_second", encode_seconds > 0 ? total_bytes / 1e6 / encode_seconds : 0.0},
-        {"total_seconds", seconds_since(start)}}},
+        {"encode_mb_per_cpu_second", encode_cpu > 0 ? total_bytes / 1e6 / encode_cpu : 0.0},
+        {"total_seconds", seconds_since(start)},
+        {"load_average_at_end", load_average()}}},
   };
   write_file_atomically(out / kManifestFile, manifest.dump(2) + "\n");
   fmt::print(stderr, "prepare: wrote {} ({} tokens)\n", (out / kManifestFile).string(), total_tokens);
@@ -308,6 +330,19 @@ nlohmann::json read_manifest(const fs::path& dir) {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
     fail<RuntimeError>("{} is not valid JSON ({}); run `longnet prepare` again", file.string(), e.what());
+  }
+}
+
+void verify_prepared(const fs::path& dir, const nlohmann::json& manifest) {
+  const auto tokenizer = Tokenizer::load(dir / manifest.at("tokenizer").at("file").get<std::string>());
+  for (const auto& [name, split] : manifest.at("splits").items()) {
+    const auto shard = Shard::open(dir / split.at("shard").get<std::string>(), tokenizer.checksum());
+    if (hex64(shard.checksum()) != split.at("checksum")) {
+      fail<RuntimeError>("{} is not the shard the manifest lists (checksum {}, manifest {}); run "
+                         "`longnet prepare` again",
+                         (dir / split.at("shard").get<std::string>()).string(), hex64(shard.checksum()),
+                         split.at("checksum").get<std::string>());
+    }
   }
 }
 
@@ -340,10 +375,12 @@ std::string describe_manifest(const nlohmann::json& m) {
                         at_least.at("131072").get<uint64_t>());
   }
   const auto& timing = m.at("timing");
-  text += fmt::format("\nencoding   {:.1f} MB/s on {} threads ({:.1f} s); tokenizer {:.1f} s; total {:.1f} s\n",
+  text += fmt::format("\nencoding   {:.1f} MB/s on {} threads ({:.1f} s, {:.1f} MB per CPU-second); "
+                      "tokenizer {:.1f} s; total {:.1f} s; load average {:.1f}\n",
                       timing.at("encode_mb_per_second").get<double>(), timing.at("threads").get<int>(),
-                      timing.at("encode_seconds").get<double>(), timing.at("tokenizer_seconds").get<double>(),
-                      timing.at("total_seconds").get<double>());
+                      timing.at("encode_seconds").get<double>(), timing.at("encode_mb_per_cpu_second").get<double>(),
+                      timing.at("tokenizer_seconds").get<double>(), timing.at("total_seconds").get<double>(),
+                      timing.at("load_average_at_end").get<double>());
   return text;
 }
 

@@ -33,6 +33,10 @@ std::string shard_file_name(std::string_view split);
 // Reads DIR/manifest.json; RuntimeError when it is missing or unreadable.
 nlohmann::json read_manifest(const std::filesystem::path& dir);
 
+// Opens the tokenizer and every shard the manifest lists, verifying their checksums and that the
+// shards were encoded by that tokenizer; RuntimeError naming the first bad file.
+void verify_prepared(const std::filesystem::path& dir, const nlohmann::json& manifest);
+
 // The manifest's statistics as a short human-readable report.
 std::string describe_manifest(const nlohmann::json& manifest);
 

@@ -80,8 +80,7 @@ Tokenizer train_tokenizer(const TokenizerSettings& settings, const std::vector<s
       {"vocab_size", std::to_string(settings.vocab_size)},
       {"character_coverage", std::to_string(settings.character_coverage)},
       {"max_sentencepiece_length", std::to_string(settings.max_piece_length)},
-      {"input_sentence_size", std::to_string(sentences.size())},
-      {"shuffle_input_sentence", "true"},
+      {"input_sentence_size", "0"},  // the caller sampled already: take every sentence
       // A sentence may triple in bytes when its tabs become kTabSymbol.
       {"max_sentence_length", std::to_string(3 * settings.sentence_bytes + 16)},
       {"num_threads", std::to_string(std::max(1, threads))},
