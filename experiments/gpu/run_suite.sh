@@ -21,14 +21,14 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out
 "$bin/longnet" --version | tee -a "$out/summary.txt"
 
 for t in "$bin"/*gpu*; do  # every GPU test program in the bundle
-  step 240 tests.log "$t"
+  step 150 tests.log "$t"
 done
 grep -hE "^\[  (PASSED|FAILED) |tests? ran" "$out/tests.log" | tee -a "$out/summary.txt"
 
-[ -x "$bin/cuda_ops_bench" ] && step 120 cuda_ops_bench.txt "$bin/cuda_ops_bench"
-[ -x "$bin/cudnn_attention_bench" ] && step 120 cudnn_attention_bench.txt "$bin/cudnn_attention_bench"
-step 200 scale_layer.txt "$bin/longnet" scale --device cuda --mode layer --attention dilated,dense,sparse \
+step 170 scale_layer.txt "$bin/longnet" scale --device cuda --mode layer --attention dilated,dense,sparse \
   --max-tokens 32M --warmup 2 --repeats 5 --time-limit 10 --out "$out/bench/layer"
-step 200 scale_core.txt "$bin/longnet" scale --device cuda --mode core --attention dilated,dense,sparse \
+step 150 scale_core.txt "$bin/longnet" scale --device cuda --mode core --attention dilated,dense,sparse \
   --max-tokens 2M --warmup 2 --repeats 5 --time-limit 10 --out "$out/bench/core"
+[ -x "$bin/cuda_ops_bench" ] && step 90 cuda_ops_bench.txt "$bin/cuda_ops_bench"
+[ -x "$bin/cudnn_attention_bench" ] && step 90 cudnn_attention_bench.txt "$bin/cudnn_attention_bench"
 tar czf "$out/bench.tgz" -C "$out" bench && rm -rf "$out/bench"
