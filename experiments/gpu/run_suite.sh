@@ -8,6 +8,7 @@
 set -uo pipefail
 bundle=$1 out=$2
 export LD_LIBRARY_PATH=$bundle/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} NCCL_NVLS_ENABLE=0
+export LONGNET_BIN=$(realpath "$bundle/bin/longnet")  # for the tests that run the binary
 bin=$bundle/bin
 mkdir -p "$out/bench"
 step() {  # step SECONDS LOG COMMAND...: run, time and log one step; a failure does not stop the rest

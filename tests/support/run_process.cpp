@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -36,7 +37,10 @@ ProcessResult run_process(const std::string& command) {
 }
 
 ProcessResult run_longnet(const std::string& args) {
-  return run_process(std::string(LONGNET_BIN) + " " + args);
+  // The environment may name another binary: on the GPU machine the tests run from a bundle,
+  // far from the build tree they were compiled in.
+  const char* bin = std::getenv("LONGNET_BIN");
+  return run_process(std::string(bin && *bin ? bin : LONGNET_BIN) + " " + args);
 }
 
 }  // namespace longnet::testing

@@ -13,7 +13,8 @@ struct ProcessResult {
 
 ProcessResult run_process(const std::string& command);
 
-// Runs the built `longnet` binary with `args` appended (already shell-quoted as needed).
+// Runs the built `longnet` binary (or the one $LONGNET_BIN names) with `args` appended, already
+// shell-quoted as needed.
 ProcessResult run_longnet(const std::string& args);
 
 }  // namespace longnet::testing
