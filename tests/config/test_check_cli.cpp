@@ -33,12 +33,14 @@ TEST(CheckCommand, GoodFilePrintsTheResolvedConfigAndExitsZero) {
 TEST(CheckCommand, SetOverridesShowInTheOutput) {
   auto r = run_longnet("check " + kQuickstart +
                        " --set train.lr=3e-4 --set attention.kind=dense"
-                       " --set attention.segment_lengths=[1024,2048,4096]");
+                       " --set attention.segment_lengths=[1024,2048,4096]"
+                       " --set attention.dilation_rates=[1,2,4]");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto c = config::parse_experiment(r.out, "stdout");
   EXPECT_EQ(c.train.lr, 3e-4);
   EXPECT_EQ(c.attention.kind, config::AttentionKind::dense);
   EXPECT_EQ(c.attention.segment_lengths, (std::vector<int64_t>{1024, 2048, 4096}));
+  EXPECT_EQ(c.attention.dilation_rates, (std::vector<int64_t>{1, 2, 4}));
 }
 
 TEST(CheckCommand, MisspeltKeyExitsTwoNamingTheLineAndSuggesting) {
