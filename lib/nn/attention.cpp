@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "attention/cpu/attention_cpu.h"
+#include "attention/cuda/attention_cuda.h"
 #include "autograd/node.h"
+#include "ops/cuda/device_context.h"
 #include "ops/create.h"
 #include "ops/view.h"
 
@@ -91,6 +93,66 @@ Tensor attention_typed(const Tensor& q_in, const Tensor& k_in, const Tensor& v_i
   return out;
 }
 
+// The CUDA kernels take bf16 (the Tensor library computes in f32 on CUDA, bf16 is its storage
+// type): q, k, v are cast to bf16, O and the gradients back to q's dtype. O, lse and the
+// workspaces come from the caching allocator; every call is queued on the device's one stream.
+using attention::bf16_bits;
+
+attention::Bnhd<bf16_bits> cuda_view(const Tensor& t) {
+  return {static_cast<bf16_bits*>(t.raw_data()), t.stride(0), t.stride(1), t.stride(2)};
+}
+
+Tensor bf16_of(const Tensor& t) { return ops::contiguous(ops::cast(t.detach(), DType::bf16)); }
+
+Tensor workspace(size_t bytes, Device device) {
+  return Tensor::empty({int64_t((bytes + 3) / 4)}, DType::f32, device);
+}
+
+Tensor attention_cuda(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
+                      const attention::Spec& spec, int64_t block) {
+  const int64_t n = q_in.size(1);
+  if (block > 0 && n > block)
+    fail<RuntimeError>("attention: blockwise causal attention (block {} < N {}) has no CUDA path "
+                       "yet; run it on the CPU or with block = 0",
+                       block, n);
+  const Device device = q_in.device();
+  const Tensor q = bf16_of(q_in), k = bf16_of(k_in), v = bf16_of(v_in);
+  const attention::Problem p = problem_of(q, {0, n, 0});
+  void* const stream = cuda::DeviceContext::get(device.index).stream();
+  const Tensor o = Tensor::empty(q.shape(), DType::bf16, device);
+  const Tensor lse = Tensor::empty({p.batch, p.heads, n}, DType::f32, device);
+  {
+    const size_t bytes = attention::attention_forward_workspace_bytes(spec, p);
+    const Tensor scratch = workspace(bytes, device);
+    attention::attention_forward_cuda(spec, p, cuda_view(q), cuda_view(k), cuda_view(v),
+                                      cuda_view(o), static_cast<float*>(lse.raw_data()),
+                                      {scratch.raw_data(), bytes, stream});
+  }
+  Tensor out = ops::cast(o, q_in.dtype());
+  if (autograd::any_requires_grad({q_in, k_in, v_in})) {
+    // A detached handle: `out` is `o` itself when q is bf16, and must not be kept by its node.
+    const Tensor o_saved = o.detach();
+    const DType dtype = q_in.dtype();
+    autograd::record(out, "attention", {q_in, k_in, v_in},
+                     [=, o = o_saved](const Tensor& grad, const std::vector<bool>&) {
+                       const Tensor d_o = bf16_of(grad);
+                       const Tensor dq = Tensor::empty(q.shape(), DType::bf16, device),
+                                    dk = Tensor::empty(q.shape(), DType::bf16, device),
+                                    dv = Tensor::empty(q.shape(), DType::bf16, device);
+                       const size_t bytes = attention::attention_backward_workspace_bytes(spec, p);
+                       const Tensor scratch = workspace(bytes, device);
+                       attention::attention_backward_cuda(
+                           spec, p, cuda_view(q), cuda_view(k), cuda_view(v), cuda_view(o),
+                           cuda_view(d_o), static_cast<const float*>(lse.raw_data()),
+                           cuda_view(dq), cuda_view(dk), cuda_view(dv), /*deterministic=*/false,
+                           {scratch.raw_data(), bytes, stream});
+                       return std::vector<Tensor>{ops::cast(dq, dtype), ops::cast(dk, dtype),
+                                                  ops::cast(dv, dtype)};
+                     });
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const attention::Spec& spec,
@@ -98,11 +160,12 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const attent
   if (q.dim() != 4 || q.shape() != k.shape() || q.shape() != v.shape())
     fail<RuntimeError>("attention: q, k, v must share one [B, N, H, Dh] shape, got {} {} {}",
                        shape_string(q.shape()), shape_string(k.shape()), shape_string(v.shape()));
-  if (!q.device().is_cpu())
-    fail<RuntimeError>("attention: no kernels for device {} yet (CPU only)",
-                       to_string(q.device()));
   if (q.dtype() != k.dtype() || q.dtype() != v.dtype())
     fail<RuntimeError>("attention: q, k, v dtypes differ");
+  if (q.device() != k.device() || q.device() != v.device())
+    fail<RuntimeError>("attention: q, k, v are on different devices ({}, {}, {})",
+                       to_string(q.device()), to_string(k.device()), to_string(v.device()));
+  if (!q.device().is_cpu()) return attention_cuda(q, k, v, spec, block);
   switch (q.dtype()) {
     case DType::f32: return attention_typed<float>(q, k, v, spec, block);
     case DType::f64: return attention_typed<double>(q, k, v, spec, block);

@@ -1,8 +1,9 @@
 #pragma once
 // The attention of DESIGN.md section 3 as a differentiable op on q, k, v [B, N, H, Dh] (XPOS
 // rotation already applied; the relative XPOS decay is part of `spec`). On the CPU it calls the
-// blocked kernels of lib/attention/cpu in the tensor's dtype (f32 or f64); the CUDA path plugs
-// into the same op when it lands.
+// blocked kernels of lib/attention/cpu in the tensor's dtype (f32 or f64). On CUDA it calls the
+// kernels of lib/attention/cuda (dense through cuDNN where it can) in bf16, casting O and the
+// gradients back to the input dtype (f32 or bf16); blockwise attention throws there for now.
 //
 // block > 0 and N > block turns on blockwise causal attention (BCA, used to evaluate beyond the
 // training length): the queries of block b see the keys of blocks b-1 and b, and the pattern's
