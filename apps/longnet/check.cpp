@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "config/experiment.h"
+#include "set_option.h"
 
 namespace longnet::cli {
 
@@ -26,12 +27,9 @@ void add_check_command(CLI::App& app) {
       "as TOML. Errors name the file, line, column and key, and exit 2.");
   check->add_option("config", options->config, "Experiment TOML file (see docs/config.md)")
       ->required();
-  check
-      ->add_option("--set", options->overrides,
-                   "Override one key, e.g. --set train.lr=3e-4 or "
-                   "--set attention.segment_lengths=[1024,2048]; repeatable")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);  // one KEY=VALUE per --set, so the config file is not taken
+  add_set_option(*check, options->overrides,
+                 "Override one key, e.g. --set train.lr=3e-4 or "
+                 "--set attention.segment_lengths=[1024,2048]; repeatable");
   check->callback([options] {
     auto config = config::load_experiment(options->config, options->overrides);
     fmt::print("{}", config::experiment_to_toml(config));

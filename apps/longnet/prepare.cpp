@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "common/error.h"
 #include "data/prepare.h"
+#include "set_option.h"
 
 namespace longnet::cli {
 
@@ -44,10 +45,8 @@ void add_prepare_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "Output folder (default: the recipe's output, cache/data/<name>)");
   cmd->add_option("--threads", args->threads, "Encoding and training threads (default: every core)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--set", args->overrides,
-                  "Override one recipe key, e.g. --set tokenizer.vocab_size=8000; repeatable")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);  // one KEY=VALUE per --set, so the recipe is not taken
+  add_set_option(*cmd, args->overrides,
+                 "Override one recipe key, e.g. --set tokenizer.vocab_size=8000; repeatable");
   cmd->add_option("--info", args->info, "Verify a prepared folder (checksums of shards and tokenizer) and print its manifest's statistics");
   cmd->callback([args] { run_prepare(*args); });
 }

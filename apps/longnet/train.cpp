@@ -5,6 +5,7 @@
 #include "command_line.h"
 #include "commands.h"
 #include "config/experiment.h"
+#include "set_option.h"
 #include "train/trainer.h"
 
 namespace longnet::cli {
@@ -33,11 +34,8 @@ void add_train_command(CLI::App& app) {
       "saves a checkpoint and exits 0; --resume continues bit-exactly.");
   train->add_option("config", options->config, "Experiment TOML file (see docs/config.md)")
       ->required();
-  train
-      ->add_option("--set", options->overrides,
-                   "Override one key, e.g. --set train.steps=100; repeatable")
-      ->type_name("KEY=VALUE")
-      ->allow_extra_args(false);
+  add_set_option(*train, options->overrides,
+                 "Override one key, e.g. --set train.steps=100; repeatable");
   train->add_option("--out", options->out,
                     "Run directory (default runs/<config name>); refused when it already holds "
                     "a run, unless --resume");

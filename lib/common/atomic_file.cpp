@@ -44,7 +44,19 @@ void sync_directory(const std::filesystem::path& file) {
 
 }  // namespace
 
-void OutputFile::write(const void* data, size_t size) {
+AtomicWriter::AtomicWriter(std::filesystem::path target)
+    : target_(std::move(target)), temporary_(temporary_name(target_)) {
+  fd_ = ::open(temporary_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail_io("creating a temporary file for", target_);
+}
+
+AtomicWriter::~AtomicWriter() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  remove_keeping_errno(temporary_);
+}
+
+void AtomicWriter::write(const void* data, size_t size) {
   const auto* p = static_cast<const char*>(data);
   while (size > 0) {
     const ssize_t n = ::write(fd_, p, size);
@@ -57,29 +69,30 @@ void OutputFile::write(const void* data, size_t size) {
   }
 }
 
-void write_file_atomically(const std::filesystem::path& path,
-                           const std::function<void(OutputFile&)>& produce) {
-  const std::filesystem::path temporary = temporary_name(path);
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) fail_io("creating a temporary file for", path);
-  try {
-    OutputFile out(fd, path);
-    produce(out);
-    if (::fsync(fd) != 0) fail_io("flushing", path);
-  } catch (...) {
-    ::close(fd);
-    remove_keeping_errno(temporary);
-    throw;
-  }
+void AtomicWriter::seek(uint64_t offset) {
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) fail_io("seeking in", target_);
+}
+
+void AtomicWriter::commit() {
+  if (::fsync(fd_) != 0) fail_io("flushing", target_);  // the destructor cleans up
+  const int fd = fd_;
+  fd_ = -1;
   if (::close(fd) != 0) {
-    remove_keeping_errno(temporary);
-    fail_io("closing", path);
+    remove_keeping_errno(temporary_);
+    fail_io("closing", target_);
   }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    remove_keeping_errno(temporary);
-    fail_io("renaming the temporary file onto", path);
+  if (::rename(temporary_.c_str(), target_.c_str()) != 0) {
+    remove_keeping_errno(temporary_);
+    fail_io("renaming the temporary file onto", target_);
   }
-  sync_directory(path);
+  sync_directory(target_);
+}
+
+void write_file_atomically(const std::filesystem::path& path,
+                           const std::function<void(AtomicWriter&)>& produce) {
+  AtomicWriter out(path);
+  produce(out);
+  out.commit();
 }
 
 }  // namespace longnet

@@ -11,7 +11,7 @@
 #include "common/error.h"
 #include "common/hash.h"
 #include "common/subprocess.h"
-#include "data/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace longnet::data {
 

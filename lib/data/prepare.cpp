@@ -13,7 +13,7 @@
 #include "common/hash.h"
 #include "common/progress.h"
 #include "config/toml_writer.h"
-#include "data/atomic_file.h"
+#include "common/atomic_file.h"
 #include "data/corpus.h"
 #include "data/length_stats.h"
 #include "data/shard.h"

@@ -65,7 +65,7 @@ uint64_t ShardWriter::commit() {
   body_hash_.update(offsets_.data(), offset_bytes);
   header_.document_count = offsets_.size() - 1;
   header_.checksum = combine_checksum(header_, body_hash_.digest());
-  if (std::fseek(file_.file(), 0, SEEK_SET) != 0) fail<RuntimeError>("cannot seek in a shard being written");
+  file_.seek(0);
   file_.write(&header_, sizeof header_);
   file_.commit();
   return header_.checksum;

@@ -16,8 +16,8 @@
 #include <span>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "common/hash.h"
-#include "data/atomic_file.h"
 
 namespace longnet::data {
 
@@ -45,7 +45,7 @@ class ShardWriter {
   uint64_t commit();
 
  private:
-  AtomicFile file_;
+  AtomicWriter file_;
   ShardHeader header_{};
   std::vector<uint64_t> offsets_{0};
   Hash64 body_hash_;

@@ -8,7 +8,7 @@
 
 #include "common/error.h"
 #include "common/hash.h"
-#include "data/atomic_file.h"
+#include "common/atomic_file.h"
 #include "data/text_segments.h"
 
 namespace longnet::data {

@@ -76,7 +76,7 @@ void write_file(const std::filesystem::path& path, std::vector<TensorData> tenso
   unsigned char length_bytes[8];
   for (int i = 0; i < 8; ++i) length_bytes[i] = static_cast<unsigned char>(length >> (8 * i));
 
-  write_file_atomically(path, [&](OutputFile& out) {
+  write_file_atomically(path, [&](AtomicWriter& out) {
     out.write(length_bytes, sizeof length_bytes);
     out.write(text);
     for (const TensorData& t : tensors) out.write(t.data, byte_size(t, path));

@@ -24,7 +24,7 @@ TEST_F(AtomicFile, WritesNewFileAndReplacesOldOne) {
   const fs::path target = dir_ / "state.bin";
   write_file_atomically(target, "first");
   EXPECT_EQ(testing::read_file_bytes(target), "first");
-  write_file_atomically(target, [](OutputFile& out) {
+  write_file_atomically(target, [](AtomicWriter& out) {
     out.write("sec", 3);
     out.write(std::string_view("ond"));
   });
@@ -36,12 +36,38 @@ TEST_F(AtomicFile, FailingWriterLeavesOldFileAndNoTemporary) {
   const fs::path target = dir_ / "model.safetensors";
   write_file_atomically(target, "old contents");
   EXPECT_THROW(write_file_atomically(target,
-                                     [](OutputFile& out) {
+                                     [](AtomicWriter& out) {
                                        out.write("half of the new");
                                        throw std::runtime_error("disk on fire");
                                      }),
                std::runtime_error);
   EXPECT_EQ(testing::read_file_bytes(target), "old contents");
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(AtomicFile, StreamingWriterPublishesOnlyOnCommit) {
+  const fs::path target = dir_ / "shard.bin";
+  write_file_atomically(target, "old");
+  {
+    AtomicWriter out(target);
+    out.write("XXXX body", 9);
+    out.seek(0);
+    out.write(std::string_view("head"));
+    EXPECT_EQ(testing::read_file_bytes(target), "old") << "nothing is visible before commit()";
+    out.commit();
+  }
+  EXPECT_EQ(testing::read_file_bytes(target), "head body");
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(AtomicFile, StreamingWriterDestroyedWithoutCommitLeavesOldFileAndNoTemporary) {
+  const fs::path target = dir_ / "shard.bin";
+  write_file_atomically(target, "old");
+  {
+    AtomicWriter out(target);
+    out.write("abandoned");
+  }
+  EXPECT_EQ(testing::read_file_bytes(target), "old");
   EXPECT_EQ(entries(), 1u);
 }
 

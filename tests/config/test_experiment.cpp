@@ -3,13 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "common/error.h"
 #include "config/describe.h"
 #include "config/experiment.h"
 #include "expect_contains.h"
+#include "support/file_bytes.h"
 
 namespace longnet::config {
 
@@ -22,13 +21,6 @@ std::string config_error(const std::string& text, std::vector<std::string> sets 
     return e.what();
   }
   return "";
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -207,7 +199,7 @@ TEST(ExperimentFiles, BaselinesDifferFromLongNetOnlyInAttention) {
 
 // docs/config.md has a table per section, one row per key: "| `key` | type | `default` | ...".
 TEST(ExperimentDocs, EveryKeyIsDocumentedWithItsDefault) {
-  const std::string docs = read_file(LONGNET_SOURCE_DIR "/docs/config.md");
+  const std::string docs = testing::read_file_bytes(LONGNET_SOURCE_DIR "/docs/config.md");
   ASSERT_FALSE(docs.empty());
   for (const auto& field : describe<ExperimentConfig>()) {
     const auto dot = field.key.rfind('.');

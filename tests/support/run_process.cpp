@@ -5,22 +5,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
+#include "support/file_bytes.h"
+
 namespace longnet::testing {
-
-namespace {
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-}  // namespace
 
 ProcessResult run_process(const std::string& command) {
   auto dir = std::filesystem::temp_directory_path() /
@@ -31,7 +20,7 @@ ProcessResult run_process(const std::string& command) {
   const int status = std::system(full.c_str());
   if (status == -1) throw std::runtime_error("could not run: " + command);
   ProcessResult result{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-                       slurp(out), slurp(err)};
+                       read_file_bytes(out), read_file_bytes(err)};
   std::filesystem::remove_all(dir);
   return result;
 }

@@ -1,12 +1,13 @@
 #pragma once
-// Test helpers for file-writing code: a fresh directory per test, and whole-file reads/writes.
+// Test helpers for file-writing code: a fresh directory per test, and (file_bytes.h) whole-file
+// reads/writes.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
+
+#include "support/file_bytes.h"
 
 namespace longnet::testing {
 
@@ -30,16 +31,5 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
-
-inline std::string read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-inline void write_file_bytes(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
 
 }  // namespace longnet::testing
