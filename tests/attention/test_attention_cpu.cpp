@@ -7,6 +7,7 @@
 
 #include "attention/gradient_check.h"
 #include "attention/runs.h"
+#include "attention/specs.h"
 
 namespace longnet::attention {
 namespace {
@@ -19,37 +20,6 @@ struct Case {
   Problem problem;
   bool fused_qkv = false;
 };
-
-Spec dense(bool causal, double xpos = 0) {
-  Spec s;
-  s.kind = Kind::dense;
-  s.causal = causal;
-  s.xpos_scale_base = xpos;
-  return s;
-}
-
-Spec dilated(std::vector<Pattern> patterns, bool causal, HeadOffsets rule, double xpos) {
-  Spec s;
-  s.patterns = std::move(patterns);
-  s.causal = causal;
-  s.head_offsets = rule;
-  s.xpos_scale_base = xpos;
-  return s;
-}
-
-Spec sparse(int64_t block, int64_t summary, bool causal, double xpos) {
-  Spec s;
-  s.kind = Kind::sparse;
-  s.sparse_block = block;
-  s.sparse_summary = summary;
-  s.causal = causal;
-  s.xpos_scale_base = xpos;
-  return s;
-}
-
-Problem whole(int64_t batch, int64_t heads, int64_t dim, int64_t n) {
-  return {.batch = batch, .heads = heads, .head_dim = dim, .seq_len = n, .q_len = n, .kv_len = n};
-}
 
 Problem window(int64_t heads, int64_t dim, int64_t n, int64_t q_start, int64_t q_len, int64_t kv_start,
                int64_t kv_len) {

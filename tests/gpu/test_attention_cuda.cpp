@@ -7,6 +7,7 @@
 #include <random>
 
 #include "common/error.h"
+#include "attention/specs.h"
 #include "reference_compare.h"
 
 namespace longnet::attention {
@@ -16,42 +17,14 @@ using testing::expect_backward;
 using testing::expect_forward;
 using testing::GpuResult;
 using testing::Inputs;
+using testing::dense;
+using testing::dilated;
+using testing::sparse;
+using testing::whole;
 
 uint64_t fresh_seed() {
   static std::random_device device;
   return (static_cast<uint64_t>(device()) << 32) ^ device();
-}
-
-Problem whole(int64_t batch, int64_t heads, int64_t dim, int64_t n) {
-  return {.batch = batch, .heads = heads, .head_dim = dim, .seq_len = n, .q_len = n, .kv_len = n};
-}
-
-Spec dense(bool causal) {
-  Spec s;
-  s.kind = Kind::dense;
-  s.causal = causal;
-  return s;
-}
-
-Spec dilated(std::vector<Pattern> patterns, bool causal, HeadOffsets rule = HeadOffsets::interleaved,
-             double xpos = 0) {
-  Spec s;
-  s.kind = Kind::dilated;
-  s.patterns = std::move(patterns);
-  s.causal = causal;
-  s.head_offsets = rule;
-  s.xpos_scale_base = xpos;
-  return s;
-}
-
-Spec sparse(int64_t block, int64_t summary, bool causal, double xpos = 0) {
-  Spec s;
-  s.kind = Kind::sparse;
-  s.sparse_block = block;
-  s.sparse_summary = summary;
-  s.causal = causal;
-  s.xpos_scale_base = xpos;
-  return s;
 }
 
 // Forward and backward against the reference.
