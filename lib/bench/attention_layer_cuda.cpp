@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <optional>
+
 #include "attention/cuda/attention_cuda.h"
 #include "bench/attention_targets.h"
 #include "bench/cuda/device.h"
@@ -40,15 +43,23 @@ Measurement measure_layer_cuda(const attention::Spec& spec, const CoreShape& s,
   // Wq, Wk, Wv, Wo, then bq, bk, bv, bo, then the Sub-LN weight and bias, in one buffer.
   cuda::DeviceBuffer parameters(meter, (4 * dim * dim + 6 * dim) * int64_t(sizeof(bf16_bits)),
                                 "parameters");
-  cuda::DeviceBuffer x(meter, activation, "x"), q(meter, activation, "q"),
-      k(meter, activation, "k"), v(meter, activation, "v"), o(meter, activation, "O");
+  // Four activations live at once, the floor of a layer: x is dead after the projections, so
+  // its buffer is then the attention's workspace (the fp32 running O, twice an activation);
+  // O is written over q, which our kernels read last. Dense keeps its own O: it goes to cuDNN,
+  // which writes O while it reads Q.
+  const int64_t workspace_bytes =
+      int64_t(attention::attention_forward_workspace_bytes(spec, problem));
+  cuda::DeviceBuffer x_then_workspace(meter, std::max(activation, workspace_bytes),
+                                      "x, then the attention workspace");
+  cuda::DeviceBuffer q(meter, activation, "q"), k(meter, activation, "k"),
+      v(meter, activation, "v");
+  std::optional<cuda::DeviceBuffer> own_o;
+  if (spec.kind == attention::Kind::dense) own_o.emplace(meter, activation, "O");
+  const cuda::DeviceBuffer& o = own_o ? *own_o : q;
   cuda::DeviceBuffer lse(meter, s.batch * s.heads * tokens * int64_t(sizeof(float)), "lse");
   cuda::DeviceBuffer stats(meter, 2 * rows * int64_t(sizeof(float)), "LayerNorm mean and rstd");
-  cuda::DeviceBuffer workspace(
-      meter, int64_t(attention::attention_forward_workspace_bytes(spec, problem)), "workspace");
   cuda::fill_uniform_bf16(parameters.data(), parameters.bytes() / 2, 5);
-  cuda::fill_uniform_bf16(x.data(), x.bytes() / 2, 6);
-  cuda::synchronize("filling the layer's buffers");  // the fills ran on the default stream
+  cuda::synchronize("filling the layer's parameters");  // the fills ran on the default stream
 
   const auto* w = static_cast<const bf16_bits*>(parameters.data());
   const auto weight = [&](int i) { return w + i * dim * dim; };
@@ -62,24 +73,31 @@ Measurement measure_layer_cuda(const attention::Spec& spec, const CoreShape& s,
   };
   const longnet::cuda::RotaryShape rotary{s.batch, tokens, s.heads, s.head_dim};
   const longnet::cuda::RotaryStrides strides{tokens * dim, dim, s.head_dim};
-  const attention::CudaLaunch launch{workspace.data(), size_t(workspace.bytes()), ctx.stream()};
+  const attention::CudaLaunch launch{x_then_workspace.data(), size_t(workspace_bytes),
+                                     ctx.stream()};
   const longnet::cuda::LayerNormShape norm{rows, dim};
 
-  // The Sub-LN output goes to q's buffer and the layer output to k's: both are free by then.
+  // The Sub-LN output goes to k's buffer and the layer output to v's: both are free by then.
   const auto forward = [&] {
-    projection(ctx, rows, dim, x.data(), weight(0), bias(0), q.data());
-    projection(ctx, rows, dim, x.data(), weight(1), bias(1), k.data());
-    projection(ctx, rows, dim, x.data(), weight(2), bias(2), v.data());
+    projection(ctx, rows, dim, x_then_workspace.data(), weight(0), bias(0), q.data());
+    projection(ctx, rows, dim, x_then_workspace.data(), weight(1), bias(1), k.data());
+    projection(ctx, rows, dim, x_then_workspace.data(), weight(2), bias(2), v.data());
     longnet::cuda::rotary_forward(ctx, rotary, q.data(), strides, q.data(), strides);
     longnet::cuda::rotary_forward(ctx, rotary, k.data(), strides, k.data(), strides);
     attention::attention_forward_cuda(spec, problem, view(q), view(k), view(v), view(o),
                                       static_cast<float*>(lse.data()), launch);
-    longnet::cuda::layernorm_forward(ctx, norm, {o.data(), dim}, bias(4), bias(5), {q.data(), dim},
+    longnet::cuda::layernorm_forward(ctx, norm, {o.data(), dim}, bias(4), bias(5), {k.data(), dim},
                                      mean, mean + rows);
-    projection(ctx, rows, dim, q.data(), weight(3), bias(3), k.data());
+    projection(ctx, rows, dim, k.data(), weight(3), bias(3), v.data());
   };
-  const double ms = median_ms([&](const Work& work) { return cuda::event_ms(work, ctx.stream()); },
-                              forward, repeats);
+  // The workspace overwrote the input, so each run starts from a fresh one (filled untimed).
+  const auto fresh_input_then_time = [&](const Work& work) {
+    ctx.synchronize();
+    cuda::fill_uniform_bf16(x_then_workspace.data(), activation / 2, 6);
+    cuda::synchronize("refilling the layer's input");
+    return cuda::event_ms(work, ctx.stream());
+  };
+  const double ms = median_ms(fresh_input_then_time, forward, repeats);
   ctx.synchronize();
   return {ms, meter.peak()};
 }

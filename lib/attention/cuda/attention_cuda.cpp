@@ -147,7 +147,8 @@ size_t attention_backward_workspace_bytes(const Spec&, const Problem& p) {
 void attention_forward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                             Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                             float* lse, const CudaLaunch& launch) {
-  if (p.q_len > 0 && cudnn_computes(spec, p)) {
+  const bool o_is_q = static_cast<const void*>(o.data) == static_cast<const void*>(q.data);
+  if (p.q_len > 0 && !o_is_q && cudnn_computes(spec, p)) {
     check_forward(spec, p, q, k, v, o, launch);
     cudnn_attention_forward(cudnn_problem(spec, p, q, k, v, o), q.data, k.data, v.data, o.data,
                             lse, launch.stream);
