@@ -2,6 +2,7 @@
 // paper's Figure 5, and further). Parses and checks the options; lib/bench does the work.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct ScaleOptions {
   int64_t batch = 1;
   int warmup = 3, repeats = 10;
   bool no_backward = false;
+  bool cudnn_reference = false;
   double xpos_scale_base = 512;
   double time_limit_s = 60;
   std::string memory_limit;
@@ -135,8 +137,15 @@ void run_scale(const ScaleOptions& o) {
   require_at_least("--xpos-scale-base", o.xpos_scale_base, 0);
   request.repeats = {o.warmup, o.repeats};
   request.backward = !o.no_backward;
+  request.cudnn_reference = o.cudnn_reference;
   request.xpos_scale_base = o.xpos_scale_base;
   request.device = resolve_device(o.device);
+  const bool has_dilated = std::find(request.kinds.begin(), request.kinds.end(),
+                                     attention::Kind::dilated) != request.kinds.end();
+  if (o.cudnn_reference && (request.device != "cuda" || !request.core || !has_dilated)) {
+    fail<UsageError>("--cudnn-reference times cuDNN on the dilated core's equivalent problem: it "
+                     "needs --device cuda, --mode core or both, and dilated in --attention");
+  }
   bench::SweepOptions sweep{count_option("--min-tokens", o.min_tokens), 0, o.time_limit_s};
   sweep.max_tokens = o.max_tokens.empty() ? (request.device == "cpu" ? cpu_default_max_tokens
                                                                      : gpu_default_max_tokens)
@@ -201,6 +210,10 @@ void add_scale_command(CLI::App& app) {
   cmd->add_option("--warmup", o.warmup, "Untimed runs before timing each point")->capture_default_str();
   cmd->add_option("--repeats", o.repeats, "Timed runs per point; the median is reported")->capture_default_str();
   cmd->add_flag("--no-backward", o.no_backward, "Core: measure the forward pass only");
+  cmd->add_flag("--cudnn-reference", o.cudnn_reference,
+                "GPU core: also time cuDNN's dense causal attention on the problem each dilated "
+                "call is equivalent to (per pattern, causal attentions of length w/r), the "
+                "reference the dilated kernels are read against");
   cmd->add_option("--xpos-scale-base", o.xpos_scale_base,
                   "Layer: XPOS decay scale base (0 turns the decay off)")
       ->capture_default_str();

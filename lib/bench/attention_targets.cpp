@@ -77,6 +77,20 @@ ScaleTargets scale_targets(const ScaleRequest& request) {
            [=](int64_t n) { return core_flops(spec, shape, backward, n); }, shape.batch},
           "core", backward ? "fwd+bwd" : "fwd", spec);
     }
+    if (gpu && request.core && request.cudnn_reference && kind == attention::Kind::dilated) {
+      for (bool backward : {false, true}) {
+        if (backward && !request.backward) continue;
+        out.labels.push_back({"core", "cudnn-equivalent", backward ? "fwd+bwd" : "fwd",
+                              "cuDNN dense causal on the problem " + attention::describe(spec) +
+                                  " is equivalent to"});
+        out.targets.push_back(
+            {out.labels.back().description,
+             [=](int64_t n) {
+               return measure_core_cudnn_equivalent(spec, shape, backward, repeats, budget, n);
+             },
+             [=](int64_t n) { return core_flops(spec, shape, backward, n); }, shape.batch});
+      }
+    }
     if (request.layer) {
       attention::Spec layer_spec = spec;
       layer_spec.xpos_scale_base = request.xpos_scale_base;

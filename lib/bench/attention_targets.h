@@ -26,6 +26,7 @@ struct ScaleRequest {
   Repeats repeats;
   bool core = true, layer = false;
   bool backward = true;           // the core also forward+backward
+  bool cudnn_reference = false;   // GPU core, dilated: also time its cuDNN-equivalent problem
   double xpos_scale_base = 512;   // the layer's XPOS decay base
   int64_t memory_limit = 0;       // bytes the buffers may take; 0 for the device's default
 };
@@ -57,6 +58,15 @@ Measurement measure_core_cpu(const attention::Spec& spec, const CoreShape& shape
                              const Repeats& repeats, int64_t budget_bytes, int64_t tokens);
 Measurement measure_core_cuda(const attention::Spec& spec, const CoreShape& shape, bool backward,
                               const Repeats& repeats, int64_t budget_bytes, int64_t tokens);
+
+// The reference of a dilated core on the GPU: cuDNN's dense causal attention on the equivalent
+// problem, per pattern (w, r) a batch of B * ceil(N / w') causal attentions of length
+// ceil(w' / r) for each head (w' = min(w, N)), the patterns one after the other. Its FLOPs are
+// the dilated call's (core_flops), so the two TFLOP/s columns compare directly. Peak memory
+// counts Q, K, V, O, lse (and dO, dQ, dK, dV) of the largest pattern, not cuDNN's workspace.
+Measurement measure_core_cudnn_equivalent(const attention::Spec& spec, const CoreShape& shape,
+                                          bool backward, const Repeats& repeats,
+                                          int64_t budget_bytes, int64_t tokens);
 
 // FLOPs of one layer forward: the four E x E projections (8 * B * N * E^2) and the attention
 // core's forward; LayerNorm, XPOS and biases are not counted.

@@ -26,7 +26,7 @@ std::vector<std::string> pass_cells(const Row* row) {
 }
 
 std::string table_line(const std::vector<std::string>& cells) {
-  std::string line = fmt::format("{:<13} {:>6}", cells[0], cells[1]);
+  std::string line = fmt::format("{:<21} {:>6}", cells[0], cells[1]);
   for (size_t i = 2; i < cells.size(); ++i) line += fmt::format(" {:>{}}", cells[i], cell_width);
   return line + "\n";
 }
@@ -56,7 +56,7 @@ ScaleReport::ScaleReport(const std::filesystem::path& out_dir, RunContext contex
                                            "heads", "head_dim", "tokens", "status", "ms",
                                            "tokens_per_s", "tflop_per_s", "peak_bytes",
                                            "attention", "note"});
-  std::string banner = fmt::format("{:20}", "");
+  std::string banner = fmt::format("{:28}", "");
   std::vector<std::string> header = {"attention", "N"};
   for (const char* pass : passes) {
     banner += fmt::format(" {:^{}}", fmt::format("--- {} ---", pass), 4 * (cell_width + 1) - 1);

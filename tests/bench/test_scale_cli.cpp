@@ -65,9 +65,16 @@ TEST(ScaleCli, HelpListsTheOptions) {
   for (const char* option : {"--attention", "--mode", "--device", "--min-tokens", "--max-tokens", "--dim",
                              "--heads", "--head-dim", "--segment-lengths", "--dilation-rates",
                              "--sparse-block", "--sparse-summary", "--batch", "--warmup",
-                             "--repeats", "--no-backward", "--out", "--memory-limit"}) {
+                             "--repeats", "--no-backward", "--cudnn-reference", "--out",
+                             "--memory-limit"}) {
     EXPECT_NE(r.out.find(option), std::string::npos) << option;
   }
+}
+
+TEST(ScaleCli, TheCudnnReferenceOnTheCpuIsAUsageError) {
+  const auto r = run_longnet("scale --device cpu --attention dilated --cudnn-reference");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--cudnn-reference"), std::string::npos) << r.err;
 }
 
 TEST(ScaleCli, ASweepOnTheCpuWritesOneCsvLinePerKindPassAndLength) {

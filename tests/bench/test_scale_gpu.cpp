@@ -1,6 +1,8 @@
 // `longnet scale --device cuda` end to end (label gpu: needs a GPU and a CUDA build).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "bench/scale_output.h"
 #include "support/run_process.h"
 
@@ -50,6 +52,34 @@ TEST(ScaleGpu, TheLayerSweepCountsItsWholeWorkingSet) {
     // takes over; fp32 lse, mean and rstd.
     const double held = (4 * E * E + 6 * E + 5 * B * n * E) * 2 + (B * H * n + 2 * B * n) * 4;
     EXPECT_GE(std::stod(row.at("peak_bytes")), held);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ScaleGpu, TheCudnnReferenceIsTimedOnTheDilatedCallsFlops) {
+  const auto dir = fresh_dir("gpu_reference");
+  const auto r = run_longnet("scale" + patterns + " --attention dilated --cudnn-reference"
+                             " --min-tokens 4K --max-tokens 8K --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto rows = read_csv(dir / "scale.csv");
+  ASSERT_EQ(rows.size(), 2u * 2u * 2u);  // dilated and its reference, two passes, two lengths
+  std::map<std::string, double> flops;   // pass and N -> FLOPs of the dilated call
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.at("status"), "ok");
+    if (row.at("kind") == "dilated")
+      flops[row.at("pass") + row.at("tokens")] =
+          std::stod(row.at("tflop_per_s")) * std::stod(row.at("ms"));
+  }
+  ASSERT_EQ(flops.size(), 4u);
+  for (const auto& row : rows) {
+    if (row.at("kind") != "cudnn-equivalent") continue;
+    SCOPED_TRACE(row.at("pass") + " " + row.at("tokens"));
+    const double n = std::stod(row.at("tokens"));
+    EXPECT_NEAR(std::stod(row.at("tflop_per_s")) * std::stod(row.at("ms")),
+                flops.at(row.at("pass") + row.at("tokens")),
+                1e-2 * flops.at(row.at("pass") + row.at("tokens")));
+    // Q, K, V, O of all N rows (pattern 2048/1 covers them) at least.
+    EXPECT_GE(std::stod(row.at("peak_bytes")), 4 * n * 12 * 64 * 2);
   }
   std::filesystem::remove_all(dir);
 }
