@@ -10,7 +10,7 @@ DEB_PACKAGES := cmake g++ make pkg-config git python3 \
 	libcli11-dev libfmt-dev libtomlplusplus-dev \
 	libsentencepiece-dev sentencepiece \
 	libopenmpi-dev openmpi-bin libopenblas-dev libgtest-dev \
-	nlohmann-json3-dev
+	nlohmann-json3-dev python3-torch
 
 .PHONY: all build deps configure test test-gpu run clean
 
