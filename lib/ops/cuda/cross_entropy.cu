@@ -96,27 +96,34 @@ __global__ void cross_entropy_kernel(Args a) {
   }
 }
 
-// The same with the row staged in shared memory (kVec layouts whose row fits kMaxStagedBytes):
-// the logits are read from memory once, the gradient pass reads the staged copy.
-constexpr int64_t kMaxStagedBytes = 72 * 1024;
+// bf16 rows of at most kRowChunks * 8 * kThreads elements (vocab a multiple of 8, rows aligned):
+// the row is read once into registers, kept there as raw bf16 (4 registers per 8 elements), and
+// every 16-byte load of a thread is issued before any arithmetic, so a block has the whole row in
+// flight at once.
+constexpr int kRowChunks = 8;
 
-__global__ void __launch_bounds__(kThreads) staged_kernel(Args a) {
-  extern __shared__ uint4 staged[];
+__global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
   __shared__ MaxSum warps[kThreads / 32];
   const int64_t row = blockIdx.x;
   const int64_t vocab = a.s.vocab;
   const int32_t target = a.targets[row];
   const bool ignored = target == a.s.ignore_index;
-  const DType t = a.s.dtype;
-  const int64_t bytes = t == DType::f32 ? 4 : 2, chunk = 16 / bytes;  // chunk: elements per 16-byte access
-  const uint4* in =
-      reinterpret_cast<const uint4*>(static_cast<const char*>(a.logits.data) + row * a.logits.stride * bytes);
+  const uint4* in = reinterpret_cast<const uint4*>(static_cast<const __nv_bfloat16*>(a.logits.data) +
+                                                   row * a.logits.stride);
+  uint4 raw[kRowChunks];
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    const int64_t chunk = threadIdx.x + int64_t(c) * kThreads;
+    raw[c] = chunk * 8 < vocab ? in[chunk] : make_uint4(0, 0, 0, 0);
+  }
+  const float target_logit =
+      ignored ? 0.f : __bfloat162float(static_cast<const __nv_bfloat16*>(a.logits.data)[row * a.logits.stride + target]);
   MaxSum acc{-CUDART_INF_F, 0.f};
-  for (int64_t i = threadIdx.x * 8; i < vocab; i += kThreads * 8) {
-    // eight elements: one access for bf16, two for f32
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    if ((threadIdx.x + int64_t(c) * kThreads) * 8 >= vocab) break;
     float v[8];
-    for (int64_t c = i / chunk; c < (i + 8) / chunk; ++c) staged[c] = in[c];
-    load8(staged, t, i, v);
+    unpack8(raw[c], v);
     float m = v[0];
 #pragma unroll
     for (int j = 1; j < 8; ++j) m = fmaxf(m, v[j]);
@@ -127,20 +134,23 @@ __global__ void __launch_bounds__(kThreads) staged_kernel(Args a) {
   }
   acc = warp_merge(acc);
   if ((threadIdx.x & 31) == 0) warps[threadIdx.x >> 5] = acc;
-  __syncthreads();  // also: the whole row is staged
+  __syncthreads();
   acc = warps[0];
   for (int w = 1; w < kThreads / 32; ++w) acc = merge(acc, warps[w]);
   const float lse = acc.m + logf(acc.s);
-  if (threadIdx.x == 0) a.loss[row] = ignored ? 0.f : lse - load(staged, t, target);
+  if (threadIdx.x == 0) a.loss[row] = ignored ? 0.f : lse - target_logit;
   if (!a.dlogits.data) return;
   const int64_t out = row * a.dlogits.stride;
   const float scale = ignored ? 0.f : a.grad_scale;
-  for (int64_t i = threadIdx.x * 8; i < vocab; i += kThreads * 8) {
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    const int64_t i = (threadIdx.x + int64_t(c) * kThreads) * 8;
+    if (i >= vocab) break;
     float v[8];
-    load8(staged, t, i, v);
+    unpack8(raw[c], v);
 #pragma unroll
     for (int j = 0; j < 8; ++j) v[j] = scale * (expf(v[j] - lse) - (i + j == target ? 1.f : 0.f));
-    store8(a.dlogits.data, t, out + i, v);
+    store8(a.dlogits.data, DType::bf16, out + i, v);
   }
 }
 
@@ -156,12 +166,8 @@ void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows log
   };
   bool vec = s.vocab % 8 == 0 && aligned(logits.data, logits.stride) && aligned(dlogits.data, dlogits.stride);
   Args a{s, logits, dlogits, targets, loss, grad_scale};
-  const int64_t row_bytes = s.vocab * int64_t(size_of(s.dtype));
-  if (vec && row_bytes <= kMaxStagedBytes) {
-    // more than the default 48 KB of dynamic shared memory
-    check(cudaFuncSetAttribute(staged_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kMaxStagedBytes)),
-          "cudaFuncSetAttribute");
-    staged_kernel<<<unsigned(s.rows), kThreads, size_t(row_bytes), ctx.stream()>>>(a);
+  if (vec && s.dtype == DType::bf16 && s.vocab <= int64_t(kRowChunks) * 8 * kThreads) {
+    registers_kernel<<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
   } else if (vec)
     cross_entropy_kernel<true><<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
   else

@@ -94,7 +94,7 @@ constexpr int kCandidates = 8;
 // launch are skipped. Runs on the call's operands: with beta == 0 every run writes the same result.
 cublasLtMatmulAlgo_t fastest(DeviceContext& ctx, const GemmArgs& g, const GemmPlan& plan,
                              const cublasLtMatmulHeuristicResult_t* results, int found) {
-  constexpr int kRuns = 3;
+  constexpr int kRuns = 5;
   cudaEvent_t start, stop;
   check(cudaEventCreate(&start), "cudaEventCreate");
   check(cudaEventCreate(&stop), "cudaEventCreate");

@@ -90,50 +90,47 @@ __global__ void forward_kernel(Forward f) {
   if (lane == 0) f.mean[row] = mean, f.rstd[row] = rstd;
 }
 
-// The fast path (dim a multiple of 8, at most 256 * kPieces; rows 16-byte aligned): one warp per
-// row with the row in registers, so each element is read once and all of a lane's loads are in
-// flight together. Piece p of a lane is elements lane * 8 + 256 p .. + 8.
-__device__ __forceinline__ bool piece_in_row(int p, int64_t dim) {
-  return lane_id() * 8 + 256 * p < dim;
+// The fast path for bf16 activations (dim a multiple of 8, at most 256 * kPieces; rows 16-byte
+// aligned): one warp per row with the row in registers as raw bf16 (4 registers per 8 values), so
+// each element is read once, all of a lane's loads are in flight together, and enough warps fit
+// on an SM to keep memory busy. Piece p of a lane is elements lane * 8 + 256 p .. + 8.
+__device__ __forceinline__ bool piece_in_row(int p, int64_t dim) { return lane_id() * 8 + 256 * p < dim; }
+
+template <int kPieces>
+__device__ __forceinline__ void load_row(const void* data, int64_t base, int64_t dim, uint4 (&r)[kPieces]) {
+  const uint4* row = reinterpret_cast<const uint4*>(static_cast<const __nv_bfloat16*>(data) + base);
+#pragma unroll
+  for (int p = 0; p < kPieces; ++p) r[p] = piece_in_row(p, dim) ? row[lane_id() + 32 * p] : make_uint4(0, 0, 0, 0);
 }
 
 template <int kPieces>
-__device__ __forceinline__ void load_row(const void* data, DType t, int64_t base, int64_t dim,
-                                         float (&v)[kPieces][8]) {
-#pragma unroll
-  for (int p = 0; p < kPieces; ++p) {
-    if (piece_in_row(p, dim))
-      load8(data, t, base + lane_id() * 8 + 256 * p, v[p]);
-    else
-#pragma unroll
-      for (int j = 0; j < 8; ++j) v[p][j] = 0.f;
-  }
-}
-
-template <int kPieces>
-__device__ __forceinline__ void store_row(void* data, DType t, int64_t base, int64_t dim,
-                                          const float (&v)[kPieces][8]) {
+__device__ __forceinline__ void store_row(void* data, int64_t base, int64_t dim, const uint4 (&r)[kPieces]) {
+  uint4* row = reinterpret_cast<uint4*>(static_cast<__nv_bfloat16*>(data) + base);
 #pragma unroll
   for (int p = 0; p < kPieces; ++p)
-    if (piece_in_row(p, dim)) store8(data, t, base + lane_id() * 8 + 256 * p, v[p]);
+    if (piece_in_row(p, dim)) row[lane_id() + 32 * p] = r[p];
 }
 
 // Mean and rstd of a row held in registers (pieces past the row's end hold 0).
 template <int kPieces>
-__device__ __forceinline__ void row_statistics(const float (&v)[kPieces][8], int64_t dim, float eps, float& mean,
+__device__ __forceinline__ void row_statistics(const uint4 (&r)[kPieces], int64_t dim, float eps, float& mean,
                                                float& rstd) {
-  float total = 0.f;
+  float total = 0.f, v[8];
 #pragma unroll
-  for (int p = 0; p < kPieces; ++p)
+  for (int p = 0; p < kPieces; ++p) {
+    unpack8(r[p], v);
 #pragma unroll
-    for (int j = 0; j < 8; ++j) total += v[p][j];
+    for (int j = 0; j < 8; ++j) total += v[j];
+  }
   mean = warp_sum(total) / float(dim);
   float sq = 0.f;
 #pragma unroll
   for (int p = 0; p < kPieces; ++p)
-    if (piece_in_row(p, dim))
+    if (piece_in_row(p, dim)) {
+      unpack8(r[p], v);
 #pragma unroll
-      for (int j = 0; j < 8; ++j) sq += (v[p][j] - mean) * (v[p][j] - mean);
+      for (int j = 0; j < 8; ++j) sq += (v[j] - mean) * (v[j] - mean);
+    }
   rstd = rsqrtf(warp_sum(sq) / float(dim) + eps);
 }
 
@@ -142,29 +139,38 @@ __global__ void forward_registers_kernel(Forward f) {
   const int64_t row = global_warp();
   if (row >= f.s.rows) return;
   const int64_t dim = f.s.dim;
-  const DType t = f.s.act;
-  float v[kPieces][8];
-  load_row<kPieces>(f.x.data, t, row * f.x.stride, dim, v);
+  const int lane = lane_id();
+  uint4 x[kPieces];
+  load_row<kPieces>(f.x.data, row * f.x.stride, dim, x);
   if (f.residual.data) {
-    float r[kPieces][8];
-    load_row<kPieces>(f.residual.data, t, row * f.residual.stride, dim, r);
+    uint4 r[kPieces];
+    load_row<kPieces>(f.residual.data, row * f.residual.stride, dim, r);
 #pragma unroll
-    for (int p = 0; p < kPieces; ++p)
+    for (int p = 0; p < kPieces; ++p) {
+      float a[8], b[8];
+      unpack8(x[p], a);
+      unpack8(r[p], b);
 #pragma unroll
-      for (int j = 0; j < 8; ++j) v[p][j] = round_to(t, v[p][j] + r[p][j]);
-    store_row<kPieces>(f.sum.data, t, row * f.sum.stride, dim, v);
+      for (int j = 0; j < 8; ++j) a[j] += b[j];
+      x[p] = pack8(a);  // the sum rounded to bf16, as stored
+    }
+    store_row<kPieces>(f.sum.data, row * f.sum.stride, dim, x);
   }
   float mean, rstd;
-  row_statistics<kPieces>(v, dim, f.s.eps, mean, rstd);
-  float g[kPieces][8], b[kPieces][8];
-  load_row<kPieces>(f.gamma, f.s.param, 0, dim, g);
-  load_row<kPieces>(f.beta, f.s.param, 0, dim, b);
+  row_statistics<kPieces>(x, dim, f.s.eps, mean, rstd);
 #pragma unroll
-  for (int p = 0; p < kPieces; ++p)
+  for (int p = 0; p < kPieces; ++p) {
+    if (!piece_in_row(p, dim)) continue;
+    float v[8], g[8], b[8];
+    unpack8(x[p], v);
+    load8(f.gamma, f.s.param, lane * 8 + 256 * p, g);
+    load8(f.beta, f.s.param, lane * 8 + 256 * p, b);
 #pragma unroll
-    for (int j = 0; j < 8; ++j) v[p][j] = (v[p][j] - mean) * rstd * g[p][j] + b[p][j];
-  store_row<kPieces>(f.y.data, t, row * f.y.stride, dim, v);
-  if (lane_id() == 0) f.mean[row] = mean, f.rstd[row] = rstd;
+    for (int j = 0; j < 8; ++j) v[j] = (v[j] - mean) * rstd * g[j] + b[j];
+    x[p] = pack8(v);
+  }
+  store_row<kPieces>(f.y.data, row * f.y.stride, dim, x);
+  if (lane == 0) f.mean[row] = mean, f.rstd[row] = rstd;
 }
 
 struct Backward {
@@ -213,52 +219,59 @@ __global__ void backward_data_kernel(Backward b) {
   }
 }
 
-// The fast path of the backward: each block owns `chunk` consecutive rows, one warp per row with
-// x and dy in registers (read once), writing dx and keeping per-lane dgamma/dbeta sums of its
-// columns; the block's warps then add their sums in warp order into one partial per block.
+// The fast path of the backward (bf16 activations, as the forward's): each block owns `chunk`
+// consecutive rows, one warp per row with x and dy in registers (read once), writing dx and
+// keeping per-lane dgamma/dbeta sums of its columns; the block's warps then add their sums in warp
+// order into one partial per block.
 constexpr int kMaxPieces = 4;
-// 12 warps of up to 170 registers (x, dy and the sums of 24 columns each) fill an SM's registers;
-// at 1024 columns the sums no longer fit without spilling, so wider rows take the general path.
-constexpr int kBackwardThreads = 384, kMaxBackwardPieces = 3;
+// 16 warps per SM at 128 registers: x and dy raw (24) and the sums of 24 columns (48) fit; at
+// 1024 columns the sums would spill, so wider rows take the general path.
+constexpr int kMaxBackwardPieces = 3;
 
 template <int kPieces>
-__global__ void __launch_bounds__(kBackwardThreads, 1) backward_registers_kernel(Backward b, int64_t chunk, float* partial) {
+__global__ void __launch_bounds__(256, 2) backward_registers_kernel(Backward b, int64_t chunk, float* partial) {
   __shared__ float s_sum[2 * 256 * kPieces];  // dgamma then dbeta, dim <= 256 kPieces
   const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5, lane = lane_id();
   const int64_t dim = b.s.dim;
-  const DType t = b.s.act;
   const int64_t begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
   float dg[kPieces][8] = {}, db[kPieces][8] = {};
   for (int64_t row = begin + warp; row < end; row += warps) {
-    float x[kPieces][8], dy[kPieces][8];
-    load_row<kPieces>(b.x.data, t, row * b.x.stride, dim, x);
-    load_row<kPieces>(b.dy.data, t, row * b.dy.stride, dim, dy);
+    uint4 xr[kPieces], dyr[kPieces];
+    load_row<kPieces>(b.x.data, row * b.x.stride, dim, xr);
+    load_row<kPieces>(b.dy.data, row * b.dy.stride, dim, dyr);
     const float mean = b.mean[row], rstd = b.rstd[row];
     float sum_gdy = 0.f, sum_gdy_xhat = 0.f;
 #pragma unroll
     for (int p = 0; p < kPieces; ++p) {
-      float g[8];  // gamma is re-read per row (an L1 hit) to leave registers to the sums
-      if (piece_in_row(p, dim)) load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);
+      if (!piece_in_row(p, dim)) continue;
+      float x[8], dy[8], g[8];
+      unpack8(xr[p], x);
+      unpack8(dyr[p], dy);
+      load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);  // an L1 hit after the first row
 #pragma unroll
       for (int j = 0; j < 8; ++j) {
-        const float xhat = (x[p][j] - mean) * rstd;
-        dg[p][j] += dy[p][j] * xhat;  // dy and x are 0 past the row's end
-        db[p][j] += dy[p][j];
-        x[p][j] = xhat;
-        dy[p][j] = piece_in_row(p, dim) ? g[j] * dy[p][j] : 0.f;  // from here on dy holds gamma * dy
-        sum_gdy += dy[p][j];
-        sum_gdy_xhat += dy[p][j] * xhat;
+        const float xhat = (x[j] - mean) * rstd, gdy = g[j] * dy[j];
+        dg[p][j] += dy[j] * xhat;
+        db[p][j] += dy[j];
+        sum_gdy += gdy;
+        sum_gdy_xhat += gdy * xhat;
       }
     }
     const float a = warp_sum(sum_gdy) / float(dim), c = warp_sum(sum_gdy_xhat) / float(dim);
-    float add[kPieces][8];
-    if (b.dx_add.data) load_row<kPieces>(b.dx_add.data, t, row * b.dx_add.stride, dim, add);
 #pragma unroll
-    for (int p = 0; p < kPieces; ++p)
+    for (int p = 0; p < kPieces; ++p) {
+      if (!piece_in_row(p, dim)) continue;
+      float x[8], dy[8], g[8], add[8];
+      unpack8(xr[p], x);
+      unpack8(dyr[p], dy);
+      load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);
+      if (b.dx_add.data) load8(b.dx_add.data, DType::bf16, row * b.dx_add.stride + lane * 8 + 256 * p, add);
 #pragma unroll
       for (int j = 0; j < 8; ++j)
-        x[p][j] = rstd * (dy[p][j] - a - x[p][j] * c) + (b.dx_add.data ? add[p][j] : 0.f);
-    store_row<kPieces>(b.dx.data, t, row * b.dx.stride, dim, x);
+        x[j] = rstd * (g[j] * dy[j] - a - (x[j] - mean) * rstd * c) + (b.dx_add.data ? add[j] : 0.f);
+      xr[p] = pack8(x);
+    }
+    store_row<kPieces>(b.dx.data, row * b.dx.stride, dim, xr);
   }
   for (int w = 0; w < warps; ++w) {
     if (warp == w)
@@ -332,7 +345,7 @@ constexpr int kThreads = 256;
 
 // How many 256-element pieces per lane the register kernels need; 0 when they do not apply.
 int register_pieces(const LayerNormShape& s, bool vec, int max_pieces) {
-  return vec && s.dim <= 256 * max_pieces ? int((s.dim + 255) / 256) : 0;
+  return vec && s.act == DType::bf16 && s.dim <= 256 * max_pieces ? int((s.dim + 255) / 256) : 0;
 }
 
 void launch_forward(DeviceContext& ctx, const Forward& f) {
@@ -380,7 +393,7 @@ void layernorm_backward(DeviceContext& ctx, const LayerNormShape& s, ConstRows d
   Backward b{s, dy, x, dx_add, dx, mean, rstd, gamma};
   // Fixed row chunks (they depend on the shape only), one partial dgamma/dbeta per chunk, added in
   // chunk order by combine_params_kernel: the same bits every run.
-  int64_t chunks = std::min<int64_t>((s.rows + 71) / 72, 1024);  // >= 6 rows per warp of the fast path
+  int64_t chunks = std::min<int64_t>((s.rows + 63) / 64, 1024);
   int64_t chunk = (s.rows + chunks - 1) / chunks;
   chunks = (s.rows + chunk - 1) / chunk;
   Block partial(ctx.memory(), sizeof(float) * 2 * s.dim * chunks);
@@ -389,9 +402,9 @@ void layernorm_backward(DeviceContext& ctx, const LayerNormShape& s, ConstRows d
                                 {dy.stride, x.stride, dx.stride, dx_add.stride});
   const int pieces = register_pieces(s, vec, kMaxBackwardPieces);
   switch (pieces) {
-    case 1: backward_registers_kernel<1><<<unsigned(chunks), kBackwardThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
-    case 2: backward_registers_kernel<2><<<unsigned(chunks), kBackwardThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
-    case 3: backward_registers_kernel<3><<<unsigned(chunks), kBackwardThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
+    case 1: backward_registers_kernel<1><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
+    case 2: backward_registers_kernel<2><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
+    case 3: backward_registers_kernel<3><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
     default: {  // parameter gradients first, so that dx may overwrite dy or x
       dim3 grid2(unsigned((s.dim + 31) / 32), unsigned(chunks));
       backward_params_kernel<<<grid2, dim3(32, kRowLanes), 0, stream>>>(b, chunk, partial.as<float>());
