@@ -319,14 +319,23 @@ __global__ void backward_params_kernel(Backward b, int64_t chunk, float* partial
   }
 }
 
+// Adds the chunk partials in a fixed order: 32 columns per block (coalesced), row lane y sums
+// chunks y, y + 32, ..., then lane 0 adds the 32 lane sums in order. blockIdx.y: dgamma or dbeta.
+constexpr int kChunkLanes = 32;
+
 __global__ void combine_params_kernel(int64_t dim, int chunks, DType t, const float* partial, void* dgamma,
                                       void* dbeta) {
-  int64_t col = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
-  if (col >= dim) return;
-  float dg = 0.f, db = 0.f;
-  for (int c = 0; c < chunks; ++c) dg += partial[(2 * c) * dim + col], db += partial[(2 * c + 1) * dim + col];
-  store(dgamma, t, col, dg);
-  store(dbeta, t, col, db);
+  __shared__ float s_part[kChunkLanes][33];
+  const int64_t col = blockIdx.x * 32 + threadIdx.x;
+  const int which = blockIdx.y;
+  float acc = 0.f;
+  if (col < dim)
+    for (int c = threadIdx.y; c < chunks; c += kChunkLanes) acc += partial[(2 * c + which) * dim + col];
+  s_part[threadIdx.y][threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.y != 0 || col >= dim) return;
+  for (int k = 1; k < kChunkLanes; ++k) acc += s_part[k][threadIdx.x];
+  store(which == 0 ? dgamma : dbeta, t, col, acc);
 }
 
 bool vectorizable(const LayerNormShape& s, std::initializer_list<const void*> ptrs,
@@ -393,7 +402,7 @@ void layernorm_backward(DeviceContext& ctx, const LayerNormShape& s, ConstRows d
   Backward b{s, dy, x, dx_add, dx, mean, rstd, gamma};
   // Fixed row chunks (they depend on the shape only), one partial dgamma/dbeta per chunk, added in
   // chunk order by combine_params_kernel: the same bits every run.
-  int64_t chunks = std::min<int64_t>((s.rows + 63) / 64, 1024);
+  int64_t chunks = std::min<int64_t>((s.rows + 63) / 64, 256);
   int64_t chunk = (s.rows + chunks - 1) / chunks;
   chunks = (s.rows + chunk - 1) / chunk;
   Block partial(ctx.memory(), sizeof(float) * 2 * s.dim * chunks);
@@ -412,7 +421,7 @@ void layernorm_backward(DeviceContext& ctx, const LayerNormShape& s, ConstRows d
     }
   }
   check_launch("layernorm backward kernel");
-  combine_params_kernel<<<blocks_for(s.dim, kThreads), kThreads, 0, stream>>>(s.dim, int(chunks), s.param,
+  combine_params_kernel<<<dim3(unsigned((s.dim + 31) / 32), 2), dim3(32, kChunkLanes), 0, stream>>>(s.dim, int(chunks), s.param,
                                                                               partial.as<float>(), dgamma, dbeta);
   check_launch("layernorm combine_params_kernel");
   if (pieces) return;
