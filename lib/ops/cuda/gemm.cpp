@@ -2,6 +2,9 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "common/error.h"
 #include "ops/cuda/cuda_check.h"
 #include "ops/cuda/gemm_plans.h"
@@ -90,31 +93,37 @@ cublasStatus_t run(DeviceContext& ctx, const GemmArgs& g, const GemmPlan& plan, 
 
 constexpr int kCandidates = 8;
 
-// The candidate with the least time for kRuns runs after one warm-up; the heuristic's first stays
+// The candidate with the least time, each timed kRounds times in turn (round robin, so clock and
+// temperature drift hit all alike) and judged by its fastest run; the heuristic's first stays
 // unless another is kMargin faster (timings of near-equal algorithms are noise). Candidates that
 // fail to launch are skipped. Runs on the call's operands: with beta == 0 every run writes the
 // same result.
 cublasLtMatmulAlgo_t fastest(DeviceContext& ctx, const GemmArgs& g, const GemmPlan& plan,
                              const cublasLtMatmulHeuristicResult_t* results, int found) {
-  constexpr int kRuns = 5;
+  constexpr int kRounds = 4;
   constexpr float kMargin = 0.97f;
   cudaEvent_t start, stop;
   check(cudaEventCreate(&start), "cudaEventCreate");
   check(cudaEventCreate(&stop), "cudaEventCreate");
-  int best = 0;
-  float best_ms = 0;
-  for (int i = 0; i < found; ++i) {
-    if (run(ctx, g, plan, results[i].algo) != CUBLAS_STATUS_SUCCESS) continue;
-    check(cudaEventRecord(start, ctx.stream()), "cudaEventRecord");
-    for (int r = 0; r < kRuns; ++r) run(ctx, g, plan, results[i].algo);
-    check(cudaEventRecord(stop, ctx.stream()), "cudaEventRecord");
-    check(cudaEventSynchronize(stop), "cudaEventSynchronize");
-    float ms = 0;
-    check(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
-    if (i == 0 || ms < best_ms * (best == 0 ? kMargin : 1.f)) best = i, best_ms = ms;
-  }
+  std::vector<float> fastest_ms(found, -1.f);  // -1: fails to launch
+  for (int i = 0; i < found; ++i)
+    if (run(ctx, g, plan, results[i].algo) == CUBLAS_STATUS_SUCCESS) fastest_ms[i] = 1e30f;
+  for (int round = 0; round < kRounds; ++round)
+    for (int i = 0; i < found; ++i) {
+      if (fastest_ms[i] < 0) continue;
+      check(cudaEventRecord(start, ctx.stream()), "cudaEventRecord");
+      check(run(ctx, g, plan, results[i].algo), "cublasLtMatmul (autotune)");
+      check(cudaEventRecord(stop, ctx.stream()), "cudaEventRecord");
+      check(cudaEventSynchronize(stop), "cudaEventSynchronize");
+      float ms = 0;
+      check(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+      fastest_ms[i] = std::min(fastest_ms[i], ms);
+    }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
+  int best = 0;
+  for (int i = 1; i < found; ++i)
+    if (fastest_ms[i] >= 0 && fastest_ms[i] < fastest_ms[best] * (best == 0 ? kMargin : 1.f)) best = i;
   return results[best].algo;
 }
 
