@@ -93,14 +93,14 @@ cublasStatus_t run(DeviceContext& ctx, const GemmArgs& g, const GemmPlan& plan, 
 
 constexpr int kCandidates = 8;
 
-// The candidate with the least time, each timed kRounds times in turn (round robin, so clock and
-// temperature drift hit all alike) and judged by its fastest run; the heuristic's first stays
-// unless another is kMargin faster (timings of near-equal algorithms are noise). Candidates that
-// fail to launch are skipped. Runs on the call's operands: with beta == 0 every run writes the
-// same result.
+// The candidate with the least time for kRuns back-to-back runs (as a training step runs them),
+// timed kRounds times in turn (round robin, so clock and temperature drift hit all alike) and
+// judged by its fastest round; the heuristic's first stays unless another is kMargin faster
+// (timings of near-equal algorithms are noise). Candidates that fail to launch are skipped. Runs
+// on the call's operands: with beta == 0 every run writes the same result.
 cublasLtMatmulAlgo_t fastest(DeviceContext& ctx, const GemmArgs& g, const GemmPlan& plan,
                              const cublasLtMatmulHeuristicResult_t* results, int found) {
-  constexpr int kRounds = 4;
+  constexpr int kRounds = 3, kRuns = 4;
   constexpr float kMargin = 0.97f;
   cudaEvent_t start, stop;
   check(cudaEventCreate(&start), "cudaEventCreate");
@@ -112,7 +112,7 @@ cublasLtMatmulAlgo_t fastest(DeviceContext& ctx, const GemmArgs& g, const GemmPl
     for (int i = 0; i < found; ++i) {
       if (fastest_ms[i] < 0) continue;
       check(cudaEventRecord(start, ctx.stream()), "cudaEventRecord");
-      check(run(ctx, g, plan, results[i].algo), "cublasLtMatmul (autotune)");
+      for (int r = 0; r < kRuns; ++r) check(run(ctx, g, plan, results[i].algo), "cublasLtMatmul (autotune)");
       check(cudaEventRecord(stop, ctx.stream()), "cudaEventRecord");
       check(cudaEventSynchronize(stop), "cudaEventSynchronize");
       float ms = 0;

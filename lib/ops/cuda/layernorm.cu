@@ -7,8 +7,6 @@ namespace {
 
 using namespace detail;
 
-constexpr int kThreads = 256;
-
 // A lane's pieces of a row: 8 consecutive elements, 256 apart across the warp. kVec reads them
 // with 16-byte accesses (dim and strides multiples of 8, pointers aligned), else one by one.
 template <bool kVec>
@@ -222,37 +220,22 @@ __global__ void backward_data_kernel(Backward b) {
 }
 
 // The fast path of the backward (bf16 activations, as the forward's): each block owns `chunk`
-// consecutive rows, one warp per row with x and dy in registers (read once), writing dx. Each warp
-// keeps dgamma/dbeta sums of its rows in its own slice of shared memory (each lane its own
-// columns: no races, and registers stay free for 24 warps per SM); at the end the block adds the
-// warps' sums in warp order into one partial per block.
+// consecutive rows, one warp per row with x and dy in registers (read once), writing dx and
+// keeping per-lane dgamma/dbeta sums of its columns; the block's warps then add their sums in warp
+// order into one partial per block.
 constexpr int kMaxPieces = 4;
-// 8 warps x (dgamma, dbeta) x 768 floats is the 48 KB of static shared memory a block may have.
+// 16 warps per SM at 128 registers: x and dy raw (24) and the sums of 24 columns (48) fit; at
+// 1024 columns the sums would spill, so wider rows take the general path.
 constexpr int kMaxBackwardPieces = 3;
-constexpr int kBackwardWarps = kThreads / 32;
-
-// Adds v to the 8 floats at s (16-byte aligned).
-__device__ __forceinline__ void accumulate8(float* s, const float (&v)[8]) {
-  float4* q = reinterpret_cast<float4*>(s);
-  float4 a = q[0], b = q[1];
-  q[0] = make_float4(a.x + v[0], a.y + v[1], a.z + v[2], a.w + v[3]);
-  q[1] = make_float4(b.x + v[4], b.y + v[5], b.z + v[6], b.w + v[7]);
-}
 
 template <int kPieces>
-__global__ void __launch_bounds__(kThreads, 3) backward_registers_kernel(Backward b, int64_t chunk, float* partial) {
-  constexpr int kWidth = 256 * kPieces;  // dim <= kWidth
-  __shared__ __align__(16) float s_sum[kBackwardWarps][2][kWidth];  // per warp: dgamma, dbeta
-  const int warp = threadIdx.x >> 5, lane = lane_id();
+__global__ void __launch_bounds__(256, 2) backward_registers_kernel(Backward b, int64_t chunk, float* partial) {
+  __shared__ float s_sum[2 * 256 * kPieces];  // dgamma then dbeta, dim <= 256 kPieces
+  const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5, lane = lane_id();
   const int64_t dim = b.s.dim;
   const int64_t begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
-  float* dg_sum = s_sum[warp][0];
-  float* db_sum = s_sum[warp][1];
-#pragma unroll
-  for (int p = 0; p < kPieces; ++p)
-#pragma unroll
-    for (int j = 0; j < 8; ++j) dg_sum[lane * 8 + 256 * p + j] = db_sum[lane * 8 + 256 * p + j] = 0.f;
-  for (int64_t row = begin + warp; row < end; row += kBackwardWarps) {
+  float dg[kPieces][8] = {}, db[kPieces][8] = {};
+  for (int64_t row = begin + warp; row < end; row += warps) {
     uint4 xr[kPieces], dyr[kPieces];
     load_row<kPieces>(b.x.data, row * b.x.stride, dim, xr);
     load_row<kPieces>(b.dy.data, row * b.dy.stride, dim, dyr);
@@ -261,19 +244,18 @@ __global__ void __launch_bounds__(kThreads, 3) backward_registers_kernel(Backwar
 #pragma unroll
     for (int p = 0; p < kPieces; ++p) {
       if (!piece_in_row(p, dim)) continue;
-      float x[8], dy[8], g[8], dgx[8];
+      float x[8], dy[8], g[8];
       unpack8(xr[p], x);
       unpack8(dyr[p], dy);
       load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);  // an L1 hit after the first row
 #pragma unroll
       for (int j = 0; j < 8; ++j) {
         const float xhat = (x[j] - mean) * rstd, gdy = g[j] * dy[j];
-        dgx[j] = dy[j] * xhat;
+        dg[p][j] += dy[j] * xhat;
+        db[p][j] += dy[j];
         sum_gdy += gdy;
         sum_gdy_xhat += gdy * xhat;
       }
-      accumulate8(dg_sum + lane * 8 + 256 * p, dgx);
-      accumulate8(db_sum + lane * 8 + 256 * p, dy);
     }
     const float a = warp_sum(sum_gdy) / float(dim), c = warp_sum(sum_gdy_xhat) / float(dim);
 #pragma unroll
@@ -291,12 +273,22 @@ __global__ void __launch_bounds__(kThreads, 3) backward_registers_kernel(Backwar
     }
     store_row<kPieces>(b.dx.data, row * b.dx.stride, dim, xr);
   }
-  __syncthreads();
+  for (int w = 0; w < warps; ++w) {
+    if (warp == w)
+#pragma unroll
+      for (int p = 0; p < kPieces; ++p)
+        if (piece_in_row(p, dim))
+#pragma unroll
+          for (int j = 0; j < 8; ++j) {
+            const int col = lane * 8 + 256 * p + j;
+            s_sum[col] = (w ? s_sum[col] : 0.f) + dg[p][j];
+            s_sum[dim + col] = (w ? s_sum[dim + col] : 0.f) + db[p][j];
+          }
+    __syncthreads();
+  }
   for (int64_t col = threadIdx.x; col < dim; col += blockDim.x) {
-    float dg = 0.f, db = 0.f;
-    for (int w = 0; w < kBackwardWarps; ++w) dg += s_sum[w][0][col], db += s_sum[w][1][col];
-    partial[(blockIdx.x * 2) * dim + col] = dg;
-    partial[(blockIdx.x * 2 + 1) * dim + col] = db;
+    partial[(blockIdx.x * 2) * dim + col] = s_sum[col];
+    partial[(blockIdx.x * 2 + 1) * dim + col] = s_sum[dim + col];
   }
 }
 
@@ -358,6 +350,8 @@ void check_shape(const LayerNormShape& s, const char* what) {
   if (s.rows < 0 || s.dim <= 0) raise_error(std::string(what) + ": rows " + std::to_string(s.rows) + " and dim " + std::to_string(s.dim) + " must be positive");
 }
 
+constexpr int kThreads = 256;
+
 // How many 256-element pieces per lane the register kernels need; 0 when they do not apply.
 int register_pieces(const LayerNormShape& s, bool vec, int max_pieces) {
   return vec && s.act == DType::bf16 && s.dim <= 256 * max_pieces ? int((s.dim + 255) / 256) : 0;
@@ -406,10 +400,9 @@ void layernorm_backward(DeviceContext& ctx, const LayerNormShape& s, ConstRows d
     return;
   }
   Backward b{s, dy, x, dx_add, dx, mean, rstd, gamma};
-  // Fixed row chunks, one partial dgamma/dbeta per chunk, added in a fixed order by
-  // combine_params_kernel. At most 792 chunks: two full waves of the fast kernel on an H200 (132
-  // SMs x 3 blocks); the count depends on the shape only, so the bits are the same every run.
-  int64_t chunks = std::min<int64_t>((s.rows + 63) / 64, 792);
+  // Fixed row chunks (they depend on the shape only), one partial dgamma/dbeta per chunk, added in
+  // chunk order by combine_params_kernel: the same bits every run.
+  int64_t chunks = std::min<int64_t>((s.rows + 63) / 64, 256);
   int64_t chunk = (s.rows + chunks - 1) / chunks;
   chunks = (s.rows + chunk - 1) / chunk;
   Block partial(ctx.memory(), sizeof(float) * 2 * s.dim * chunks);
@@ -428,8 +421,8 @@ void layernorm_backward(DeviceContext& ctx, const LayerNormShape& s, ConstRows d
     }
   }
   check_launch("layernorm backward kernel");
-  combine_params_kernel<<<dim3(unsigned((s.dim + 31) / 32), 2), dim3(32, kChunkLanes), 0, stream>>>(
-      s.dim, int(chunks), s.param, partial.as<float>(), dgamma, dbeta);
+  combine_params_kernel<<<dim3(unsigned((s.dim + 31) / 32), 2), dim3(32, kChunkLanes), 0, stream>>>(s.dim, int(chunks), s.param,
+                                                                              partial.as<float>(), dgamma, dbeta);
   check_launch("layernorm combine_params_kernel");
   if (pieces) return;
   unsigned grid = blocks_for(s.rows * 32, kThreads, INT32_MAX);
