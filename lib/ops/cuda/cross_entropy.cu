@@ -48,14 +48,13 @@ __device__ __forceinline__ float exp_of(float x) {
 }
 
 // (max, sum of exp(v - max)) of eight values.
-template <bool kFast>
 __device__ __forceinline__ MaxSum max_sum8(const float (&v)[8]) {
   float m = v[0];
 #pragma unroll
   for (int j = 1; j < 8; ++j) m = fmaxf(m, v[j]);
   float s = 0.f;
 #pragma unroll
-  for (int j = 0; j < 8; ++j) s += exp_of<kFast>(v[j] - m);
+  for (int j = 0; j < 8; ++j) s += expf(v[j] - m);
   return {m, s};
 }
 
@@ -94,7 +93,7 @@ __global__ void cross_entropy_kernel(Args a) {
     for (int64_t i = threadIdx.x * 8; i < vocab; i += kThreads * 8) {
       float v[8];
       load8(a.logits.data, t, in + i, v);
-      acc = merge(acc, max_sum8<false>(v));
+      acc = merge(acc, max_sum8(v));
     }
   } else {
     for (int64_t i = threadIdx.x; i < vocab; i += kThreads) acc = merge(acc, {load(a.logits.data, t, in + i), 1.f});
@@ -143,15 +142,25 @@ __global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
   }
   const float target_logit =
       ignored ? 0.f : __bfloat162float(static_cast<const __nv_bfloat16*>(a.logits.data)[row * a.logits.stride + target]);
-  MaxSum acc{-CUDART_INF_F, 0.f};
+  // The thread's max over all its values first (they are in registers), so its sum needs no
+  // rescaling merges (each costs two exact expf).
+  float m = -CUDART_INF_F, v[8];
 #pragma unroll
   for (int c = 0; c < kRowChunks; ++c) {
     if ((threadIdx.x + int64_t(c) * kThreads) * 8 >= vocab) break;
-    float v[8];
     unpack8(raw[c], v);
-    acc = merge(acc, max_sum8<true>(v));
+#pragma unroll
+    for (int j = 0; j < 8; ++j) m = fmaxf(m, v[j]);
   }
-  const float lse = block_lse(acc, warps);
+  float sum = 0.f;
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    if ((threadIdx.x + int64_t(c) * kThreads) * 8 >= vocab || m == -CUDART_INF_F) break;
+    unpack8(raw[c], v);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) sum += __expf(v[j] - m);
+  }
+  const float lse = block_lse({m, sum}, warps);
   if (threadIdx.x == 0) a.loss[row] = ignored ? 0.f : lse - target_logit;
   if (!a.dlogits.data) return;
   const int64_t out = row * a.dlogits.stride;
