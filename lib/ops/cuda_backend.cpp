@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "ops/backend.h"
+#include "ops/cuda/argmax.h"
 #include "ops/cuda/cross_entropy.h"
 #include "ops/cuda/device_context.h"
 #include "ops/cuda/elementwise.h"
@@ -91,6 +92,20 @@ cu::OutView out_view(const Tensor& t, const cu::Strides& s, std::string_view op)
   return {t.raw_data(), kernel_dtype(t, op), s};
 }
 
+// A contiguous shape as [outer, n, inner] around dimension `dim` (n = its size).
+struct AroundDim {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+AroundDim around(const Shape& shape, int64_t dim) {
+  AroundDim a;
+  for (int64_t d = 0; d < int64_t(shape.size()); ++d) {
+    if (d < dim) a.outer *= shape[d];
+    if (d > dim) a.inner *= shape[d];
+  }
+  a.n = shape[dim];
+  return a;
+}
+
 // Views of contiguous tensors as `rows` rows of `cols`: the whole matrix, or one value per row
 // broadcast along it.
 constexpr cu::Extent matrix(int64_t rows, int64_t cols) { return {1, 1, rows, cols}; }
@@ -114,10 +129,10 @@ void unary_flat(cu::DeviceContext& ctx, cu::UnaryOp op, float alpha, const Tenso
 }
 
 void binary_flat(cu::DeviceContext& ctx, cu::BinaryOp op, const Tensor& a, const Tensor& b,
-                 const Tensor& out, std::string_view name) {
+                 const Tensor& out, std::string_view name, float alpha = 0) {
   const cu::Extent e{1, 1, 1, out.numel()};
   cu::binary(ctx, op, e, in_view(a, dense(e[3]), name), in_view(b, dense(e[3]), name),
-             out_view(out, dense(e[3]), name));
+             out_view(out, dense(e[3]), name), alpha);
 }
 
 // out[o, i] = log sum_j exp(x[o, j, i]) for a contiguous x [outer, n, inner], stably (the max
@@ -150,8 +165,8 @@ cu::UnaryOp unary_kernel(UnaryOp op) {
     case UnaryOp::rsqrt: return cu::UnaryOp::rsqrt;
     case UnaryOp::add_scalar: return cu::UnaryOp::add_scalar;
     case UnaryOp::mul_scalar: return cu::UnaryOp::scale;
-    case UnaryOp::gelu_tanh: no_kernel("gelu_tanh");
-    case UnaryOp::pow: no_kernel("pow");
+    case UnaryOp::gelu_tanh: return cu::UnaryOp::gelu_tanh;
+    case UnaryOp::pow: return cu::UnaryOp::pow;
     case UnaryOp::clamp_min: break;
   }
   no_kernel("this element-wise map");
@@ -255,21 +270,25 @@ class CudaBackend final : public Backend {
         binary_flat(ctx, cu::BinaryOp::mul, gx, y, gx, name);
         unary_flat(ctx, cu::UnaryOp::scale, -0.5f, gx, gx, name);
         return binary_flat(ctx, cu::BinaryOp::mul, gx, gy, gx, name);
-      case UnaryOp::gelu_tanh: no_kernel("gelu_tanh backward");
-      case UnaryOp::pow: no_kernel("pow backward");
-      case UnaryOp::clamp_min: no_kernel("clamp_min backward");
+      case UnaryOp::gelu_tanh:
+        return binary_flat(ctx, cu::BinaryOp::gelu_tanh_backward, x, gy, gx, name);
+      case UnaryOp::pow:
+        return binary_flat(ctx, cu::BinaryOp::pow_backward, x, gy, gx, name, float(scalar));
+      case UnaryOp::clamp_min:
+        return binary_flat(ctx, cu::BinaryOp::clamp_min_backward, x, gy, gx, name, float(scalar));
     }
   }
 
   void reduce(ReduceOp op, const Tensor& x, int64_t dim, const Tensor& out,
-              const Tensor&) override {
-    if (op == ReduceOp::max) no_kernel("max reduction (with argmax)");
+              const Tensor& argmax) override {
     if (out.numel() == 0) return;
-    int64_t outer = 1, inner = 1;
-    for (int64_t d = 0; d < dim; ++d) outer *= x.size(d);
-    for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.size(d);
-    const int64_t n = x.size(dim);
+    const auto [outer, n, inner] = around(x.shape(), dim);
     cu::DeviceContext& ctx = context(out);
+    if (op == ReduceOp::max) {
+      cu::max_with_argmax(ctx, outer, n, inner, x.raw_data(), kernel_dtype(x, "max"), out.raw_data(),
+                          kernel_dtype(out, "max"), static_cast<int64_t*>(argmax.raw_data()));
+      return;
+    }
     if (op == ReduceOp::sum) {
       cu::reduce(ctx, cu::ReduceOp::sum, {1, outer, n, inner},
                  in_view(x, {0, n * inner, inner, 1}, "sum"), 2,
@@ -279,8 +298,13 @@ class CudaBackend final : public Backend {
     logsumexp(ctx, x, outer, n, inner, out_view(out, {0, inner, 0, 1}, "logsumexp"), "logsumexp");
   }
 
-  void max_backward(const Tensor&, const Tensor&, int64_t, const Tensor&) override {
-    no_kernel("max backward");
+  void max_backward(const Tensor& argmax, const Tensor& grad, int64_t dim,
+                    const Tensor& grad_x) override {
+    const auto [outer, n, inner] = around(grad_x.shape(), dim);
+    if (n == 0) return;
+    cu::max_backward(context(grad_x), outer, n, inner,
+                     static_cast<const int64_t*>(argmax.raw_data()), grad.raw_data(),
+                     kernel_dtype(grad_x, "max backward"), grad_x.raw_data());
   }
 
   void matmul(const Tensor& a, const Tensor& b, const Tensor& out) override {

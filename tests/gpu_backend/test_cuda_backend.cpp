@@ -80,13 +80,36 @@ TEST(CudaBackend, UnaryOpsAndTheirGradients) {
                                  ops::mul(ops::add(ops::rsqrt(v), 0.5), 3.0)));
       },
       {x});
-  // clamp_min forward (the cross-entropy mean divides by it); its backward has no kernel yet
+  // clamp_min forward (the cross-entropy mean divides by it) on a detached operand
   const Operand y = random_operand({4, 9}, 20);
   expect_backends_agree(
       [](const Inputs& in) {
         return ops::mul(ops::clamp_min(ops::sum(in[0], 1, true).detach(), 0.1), in[0]);
       },
       {x});
+}
+
+TEST(CudaBackend, PowGeluTanhAndClampMinWithTheirGradients) {
+  const Operand x = random_operand({7, 13}, 21, 0.2, 2.0);
+  expect_backends_agree(
+      [](const Inputs& in) {
+        const Tensor v = ops::transpose(ops::slice(in[0], 1, 2, 11), 0, 1);  // strided [9, 7]
+        return ops::add(ops::add(ops::pow(v, 2.5), ops::pow(v, -1.0)),
+                        ops::add(ops::gelu_tanh(ops::sub(v, 1.0)), ops::clamp_min(v, 1.1)));
+      },
+      {x});
+}
+
+TEST(CudaBackend, MaxAlongEachDimensionAndItsGradient) {
+  const Operand x = random_operand({5, 7, 9}, 22);
+  expect_backends_agree(
+      [](const Inputs& in) {
+        const Tensor t = ops::transpose(in[0], 0, 2);  // [9, 7, 5], not contiguous
+        return ops::add(ops::add(ops::max(t, 0, true), ops::max(t, 1, true)), ops::max(t, 2, true));
+      },
+      {x});
+  const Operand y = random_operand({3, 40}, 23);
+  expect_backends_agree([](const Inputs& in) { return ops::max(in[0], -1); }, {y});
 }
 
 TEST(CudaBackend, SumsMeansAndLogsumexp) {
@@ -179,17 +202,14 @@ TEST(CudaBackend, DropoutKeepsTheCpuMask) {
   expect_backends_agree([](const Inputs& in) { return ops::dropout(in[0], 0.3, 5, 77); }, {x});
 }
 
-TEST(CudaBackend, OpsWithoutAKernelSaySo) {
-  const Tensor x = ops::ones({3, 4}, DType::f32, gpu_device());
+// The kernels compute f32 and bf16; f64 (what CPU gradchecks use) moves to and from the GPU but
+// any computation on it says so instead of falling back to the CPU.
+TEST(CudaBackend, F64ComputationSaysItHasNoKernel) {
+  const Tensor x = ops::to_device(ops::from_vector<double>({1, 2, 3, 4}, {2, 2}), gpu_device());
+  EXPECT_EQ(host_values(x), (std::vector<double>{1, 2, 3, 4}));
   for (const auto& op : std::vector<std::function<void()>>{
-           [&] { ops::max(x, 1); },
-           [&] { ops::pow(x, 2.0); },
-           [&] { ops::gelu_tanh(x); },
-           [&] {
-             Tensor leaf = ops::ones({3}, DType::f32, gpu_device());
-             leaf.set_requires_grad(true);
-             backward(ops::sum(ops::clamp_min(leaf, 0.5)));
-           }}) {
+           [&] { ops::max(x, 1); }, [&] { ops::pow(x, 2.0); }, [&] { ops::gelu_tanh(x); },
+           [&] { ops::add(x, x); }, [&] { ops::sum(x, 0); }}) {
     try {
       op();
       ADD_FAILURE() << "expected RuntimeError";

@@ -34,6 +34,13 @@ struct UnaryCase {
 
 double gelu(double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }
 double gelu_grad(double x) { return 0.5 * (1 + std::erf(x / std::sqrt(2.0))) + x * std::exp(-x * x / 2) / std::sqrt(2 * M_PI); }
+// The tanh approximation: u = sqrt(2 / pi) (x + 0.044715 x^3), gelu_tanh = x (1 + tanh u) / 2.
+double gelu_tanh_u(double x) { return std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x); }
+double gelu_tanh(double x) { return 0.5 * x * (1 + std::tanh(gelu_tanh_u(x))); }
+double gelu_tanh_grad(double x) {
+  const double t = std::tanh(gelu_tanh_u(x));
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * std::sqrt(2 / M_PI) * (1 + 3 * 0.044715 * x * x);
+}
 
 const std::vector<UnaryCase>& unary_cases() {
   static const std::vector<UnaryCase> cases = {
@@ -51,6 +58,9 @@ const std::vector<UnaryCase>& unary_cases() {
       {UnaryOp::abs, 0, -3, 3, [](double x, double) { return std::abs(x); }},
       {UnaryOp::relu, 0, -3, 3, [](double x, double) { return x > 0 ? x : 0; }},
       {UnaryOp::gelu, 0, -5, 5, [](double x, double) { return gelu(x); }},
+      {UnaryOp::gelu_tanh, 0, -5, 5, [](double x, double) { return gelu_tanh(x); }},
+      {UnaryOp::pow, 3, -2, 2, [](double x, double a) { return std::pow(x, a); }},
+      {UnaryOp::pow, -0.5, 0.1, 4, [](double x, double a) { return std::pow(x, a); }},
       {UnaryOp::fill, 2.5, -1, 1, [](double, double a) { return a; }},
   };
   return cases;
@@ -70,35 +80,63 @@ TEST(Elementwise, UnaryOpsOnTransposedInputsAndDenseOutputs) {
     }
 }
 
-TEST(Elementwise, DenseVectorPathMatchesAndWritesOnlyItsElements) {
+struct BinaryCase {
+  BinaryOp op;
+  double alpha;
+  std::function<double(double, double, double)> ref;
+};
+
+// a is drawn from [-3, 3], b from [0.5, 2].
+const std::vector<BinaryCase>& binary_cases() {
+  static const std::vector<BinaryCase> cases = {
+      {BinaryOp::add, 0, [](double a, double b, double) { return a + b; }},
+      {BinaryOp::sub, 0, [](double a, double b, double) { return a - b; }},
+      {BinaryOp::mul, 0, [](double a, double b, double) { return a * b; }},
+      {BinaryOp::div, 0, [](double a, double b, double) { return a / b; }},
+      {BinaryOp::max, 0, [](double a, double b, double) { return std::max(a, b); }},
+      {BinaryOp::min, 0, [](double a, double b, double) { return std::min(a, b); }},
+      {BinaryOp::gelu_backward, 0, [](double x, double dy, double) { return dy * gelu_grad(x); }},
+      {BinaryOp::gelu_tanh_backward, 0, [](double x, double dy, double) { return dy * gelu_tanh_grad(x); }},
+      {BinaryOp::pow_backward, 3, [](double x, double dy, double a) { return dy * a * std::pow(x, a - 1); }},
+      {BinaryOp::clamp_min_backward, 0.3, [](double x, double dy, double a) { return x < a ? 0 : dy; }},
+  };
+  return cases;
+}
+
+// Every op through the dense 16-byte path (its own instantiation per op): 4000 elements, so some
+// threads take two groups of eight and some one; the poisoned tail shows writes past the end.
+TEST(Elementwise, DenseVectorPathOfEveryOp) {
+  const Extent e{1, 1, 4, 1000};
   for (DType t : {DType::f32, DType::bf16}) {
-    Extent e{1, 1, 4, 1000};  // 4000 elements: multiple of 8, the 16-byte path
-    auto x = stored(random_values(4000, -5, 5, 5), t);
-    DeviceArray dx(x, t), dy(4008, t);
-    unary(gpu(), UnaryOp::gelu, 0, e, {dx.data(), t, dense_strides(e)}, {dy.data(), t, dense_strides(e)});
-    auto got = dy.download();
-    std::vector<double> want;
-    for (double v : x) want.push_back(gelu(v));
-    EXPECT_TRUE(all_near({got.begin(), got.begin() + 4000}, want, tolerance(t), 1e-6));
-    for (int i = 4000; i < 4008; ++i) EXPECT_TRUE(std::isnan(got[i])) << "wrote past the end at " << i;
+    for (const UnaryCase& c : unary_cases()) {
+      SCOPED_TRACE(::testing::Message() << name(t) << " unary op " << int(c.op));
+      auto x = stored(random_values(4000, c.lo, c.hi, 500 + int(c.op)), t);
+      DeviceArray dx(x, t), dy(4008, t);
+      unary(gpu(), c.op, float(c.alpha), e, {dx.data(), t, dense_strides(e)}, {dy.data(), t, dense_strides(e)});
+      auto got = dy.download();
+      std::vector<double> want;
+      for (double v : x) want.push_back(c.ref(v, c.alpha));
+      EXPECT_TRUE(all_near({got.begin(), got.begin() + 4000}, want, tolerance(t), 1e-6));
+      for (int i = 4000; i < 4008; ++i) EXPECT_TRUE(std::isnan(got[i])) << "wrote past the end at " << i;
+    }
+    for (const BinaryCase& c : binary_cases()) {
+      SCOPED_TRACE(::testing::Message() << name(t) << " binary op " << int(c.op));
+      auto a = stored(random_values(4000, -3, 3, 600 + int(c.op)), t);
+      auto b = stored(random_values(4000, 0.5, 2, 700 + int(c.op)), t);
+      DeviceArray da(a, t), db(b, t), dout(4008, t);
+      binary(gpu(), c.op, e, {da.data(), t, dense_strides(e)}, {db.data(), t, dense_strides(e)},
+             {dout.data(), t, dense_strides(e)}, float(c.alpha));
+      auto got = dout.download();
+      std::vector<double> want;
+      for (int i = 0; i < 4000; ++i) want.push_back(c.ref(a[i], b[i], c.alpha));
+      EXPECT_TRUE(all_near({got.begin(), got.begin() + 4000}, want, tolerance(t), 1e-6));
+      for (int i = 4000; i < 4008; ++i) EXPECT_TRUE(std::isnan(got[i])) << "wrote past the end at " << i;
+    }
   }
 }
 
-struct BinaryCase {
-  BinaryOp op;
-  std::function<double(double, double)> ref;
-};
-
 TEST(Elementwise, BinaryOpsBroadcastAcrossDimensions) {
-  std::vector<BinaryCase> cases = {
-      {BinaryOp::add, [](double a, double b) { return a + b; }},
-      {BinaryOp::sub, [](double a, double b) { return a - b; }},
-      {BinaryOp::mul, [](double a, double b) { return a * b; }},
-      {BinaryOp::div, [](double a, double b) { return a / b; }},
-      {BinaryOp::max, [](double a, double b) { return std::max(a, b); }},
-      {BinaryOp::min, [](double a, double b) { return std::min(a, b); }},
-      {BinaryOp::gelu_backward, [](double x, double dy) { return dy * gelu_grad(x); }},
-  };
+  const std::vector<BinaryCase>& cases = binary_cases();
   // a: transposed full view; b: [1, 3, 1, 7] broadcast over dims 0 and 2; out: padded rows.
   Strides b_stride{0, 7, 0, 1};
   Strides out_stride{3 * 5 * 9, 5 * 9, 9, 1};
@@ -109,7 +147,7 @@ TEST(Elementwise, BinaryOpsBroadcastAcrossDimensions) {
       auto b = stored(random_values(21, 0.5, 2, 300 + int(c.op)), t);
       DeviceArray da(a, t), db(b, t), dout(2 * 3 * 5 * 9, t);
       binary(gpu(), c.op, kExtent, {da.data(), t, transposed_strides()}, {db.data(), t, b_stride},
-             {dout.data(), t, out_stride});
+             {dout.data(), t, out_stride}, float(c.alpha));
       auto got_all = dout.download();
       std::vector<double> got(count(kExtent)), want(count(kExtent));
       std::vector<int64_t> a_off(count(kExtent)), b_off(count(kExtent));
@@ -117,7 +155,7 @@ TEST(Elementwise, BinaryOpsBroadcastAcrossDimensions) {
       visit_indices(kExtent, b_stride, [&](int64_t off, int64_t i) { b_off[i] = off; });
       visit_indices(kExtent, out_stride, [&](int64_t off, int64_t i) {
         got[i] = got_all[off];
-        want[i] = c.ref(a[a_off[i]], b[b_off[i]]);
+        want[i] = c.ref(a[a_off[i]], b[b_off[i]], c.alpha);
       });
       EXPECT_TRUE(all_near(got, want, tolerance(t), 1e-6));
     }

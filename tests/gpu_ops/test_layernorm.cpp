@@ -32,8 +32,10 @@ struct Shape {
   int64_t rows, dim, pad;
 };
 
-// Odd dims take the element-by-element path, multiples of 8 the 16-byte one.
-const Shape kShapes[] = {{67, 203, 5}, {33, 768, 8}};
+// Odd dims take the element-by-element path, multiples of 8 the 16-byte one; dims up to 1024
+// (forward) and 768 (backward) keep rows in registers, in 1 to 4 pieces of 256 per warp, the last
+// piece possibly partial; more than 72 rows make several backward row chunks.
+const Shape kShapes[] = {{67, 203, 5}, {33, 768, 8}, {70, 136, 8}, {150, 520, 0}, {19, 1024, 0}, {5, 2056, 8}};
 
 TEST(LayerNorm, ForwardSavesMeanAndRstd) {
   for (DType t : {DType::f32, DType::bf16})
@@ -114,6 +116,29 @@ TEST(LayerNorm, BackwardGivesInputAndParameterGradients) {
       EXPECT_TRUE(all_near(dgamma.download(), want_dg, tol, tol * std::sqrt(double(sh.rows))));
       EXPECT_TRUE(all_near(dbeta.download(), want_db, tol, tol * std::sqrt(double(sh.rows))));
     }
+}
+
+TEST(LayerNorm, BackwardGivesTheSameBitsEveryRun) {
+  const int64_t rows = 1000, dim = 768, n = rows * dim;
+  const DType t = DType::bf16;
+  auto x = stored(random_values(n, -2, 2, 20), t);
+  Reference r = layernorm_ref(x, rows, dim, dim, std::vector<double>(dim, 1.0), std::vector<double>(dim, 0.0), 1e-5);
+  DeviceArray dy(random_values(n, -1, 1, 21), t), dx_in(x, t), g(random_values(dim, 0.5, 1.5, 22), t),
+      mean(stored(r.mean, DType::f32), DType::f32), rstd(stored(r.rstd, DType::f32), DType::f32);
+  std::vector<uint8_t> first[3];
+  for (int run = 0; run < 2; ++run) {
+    DeviceArray dx(n, t), dgamma(dim, t), dbeta(dim, t);
+    layernorm_backward(gpu(), {rows, dim, t, t, 1e-5f}, {dy.data(), dim}, {dx_in.data(), dim},
+                       static_cast<float*>(mean.data()), static_cast<float*>(rstd.data()), g.data(), {dx.data(), dim},
+                       {nullptr, 0}, dgamma.data(), dbeta.data());
+    if (run == 0) {
+      first[0] = dx.bytes(), first[1] = dgamma.bytes(), first[2] = dbeta.bytes();
+    } else {
+      EXPECT_EQ(dx.bytes(), first[0]);
+      EXPECT_EQ(dgamma.bytes(), first[1]);
+      EXPECT_EQ(dbeta.bytes(), first[2]);
+    }
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // A build without CUDA: every entry point of the CUDA backend throws.
 #include "common/error.h"
 #include "ops/cuda/adamw.h"
+#include "ops/cuda/argmax.h"
 #include "ops/cuda/cross_entropy.h"
 #include "ops/cuda/elementwise.h"
 #include "ops/cuda/embedding.h"
@@ -33,12 +34,19 @@ void DeviceContext::fill_bytes(void*, int, size_t) { no_cuda("fill_bytes"); }
 void DeviceContext::synchronize() { no_cuda("synchronize"); }
 
 void gemm(DeviceContext&, const GemmArgs&) { no_cuda("gemm"); }
+void set_gemm_autotune(DeviceContext&, bool) { no_cuda("set_gemm_autotune"); }
 void unary(DeviceContext&, UnaryOp, float, const Extent&, const InView&, const OutView&) { no_cuda("unary"); }
-void binary(DeviceContext&, BinaryOp, const Extent&, const InView&, const InView&, const OutView&) {
+void binary(DeviceContext&, BinaryOp, const Extent&, const InView&, const InView&, const OutView&, float) {
   no_cuda("binary");
 }
 void convert(DeviceContext&, int64_t, const void*, DType, void*, DType) { no_cuda("convert"); }
 void reduce(DeviceContext&, ReduceOp, const Extent&, const InView&, int, const OutView&) { no_cuda("reduce"); }
+void max_with_argmax(DeviceContext&, int64_t, int64_t, int64_t, const void*, DType, void*, DType, int64_t*) {
+  no_cuda("max_with_argmax");
+}
+void max_backward(DeviceContext&, int64_t, int64_t, int64_t, const int64_t*, const void*, DType, void*) {
+  no_cuda("max_backward");
+}
 void layernorm_forward(DeviceContext&, const LayerNormShape&, ConstRows, const void*, const void*, Rows, float*,
                        float*) {
   no_cuda("layernorm_forward");

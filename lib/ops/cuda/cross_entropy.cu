@@ -40,6 +40,41 @@ __device__ __forceinline__ MaxSum warp_merge(MaxSum v) {
 
 constexpr int kThreads = 512;
 
+// CUDA's expf (within 2 ulp), or __expf (ex2.approx: 2 instructions, relative error ~1e-6 for
+// the arguments <= 0 used here).
+template <bool kFast>
+__device__ __forceinline__ float exp_of(float x) {
+  return kFast ? __expf(x) : expf(x);
+}
+
+// (max, sum of exp(v - max)) of eight values.
+__device__ __forceinline__ MaxSum max_sum8(const float (&v)[8]) {
+  float m = v[0];
+#pragma unroll
+  for (int j = 1; j < 8; ++j) m = fmaxf(m, v[j]);
+  float s = 0.f;
+#pragma unroll
+  for (int j = 0; j < 8; ++j) s += expf(v[j] - m);
+  return {m, s};
+}
+
+// The row's log-sum-exp from every thread's pair, merged in a fixed order (warps: kThreads / 32).
+__device__ __forceinline__ float block_lse(MaxSum acc, MaxSum* warps) {
+  acc = warp_merge(acc);
+  if ((threadIdx.x & 31) == 0) warps[threadIdx.x >> 5] = acc;
+  __syncthreads();
+  acc = warps[0];
+  for (int w = 1; w < kThreads / 32; ++w) acc = merge(acc, warps[w]);
+  return acc.m + logf(acc.s);
+}
+
+// Elements i .. i + 8 of the gradient: scale * (softmax - onehot(target)).
+template <bool kFast>
+__device__ __forceinline__ void gradient8(float (&v)[8], float lse, float scale, int64_t i, int32_t target) {
+#pragma unroll
+  for (int j = 0; j < 8; ++j) v[j] = scale * (exp_of<kFast>(v[j] - lse) - (i + j == target ? 1.f : 0.f));
+}
+
 // One block per row. kVec: 16-byte accesses (vocab and stride multiples of 8, aligned rows).
 template <bool kVec>
 __global__ void cross_entropy_kernel(Args a) {
@@ -58,23 +93,12 @@ __global__ void cross_entropy_kernel(Args a) {
     for (int64_t i = threadIdx.x * 8; i < vocab; i += kThreads * 8) {
       float v[8];
       load8(a.logits.data, t, in + i, v);
-      float m = v[0];
-#pragma unroll
-      for (int j = 1; j < 8; ++j) m = fmaxf(m, v[j]);
-      float s = 0.f;
-#pragma unroll
-      for (int j = 0; j < 8; ++j) s += expf(v[j] - m);
-      acc = merge(acc, {m, s});
+      acc = merge(acc, max_sum8(v));
     }
   } else {
     for (int64_t i = threadIdx.x; i < vocab; i += kThreads) acc = merge(acc, {load(a.logits.data, t, in + i), 1.f});
   }
-  acc = warp_merge(acc);
-  if ((threadIdx.x & 31) == 0) warps[threadIdx.x >> 5] = acc;
-  __syncthreads();
-  acc = warps[0];
-  for (int w = 1; w < kThreads / 32; ++w) acc = merge(acc, warps[w]);
-  const float lse = acc.m + logf(acc.s);
+  const float lse = block_lse(acc, warps);
   if (threadIdx.x == 0) a.loss[row] = ignored ? 0.f : lse - target_logit;
   if (!a.dlogits.data) return;
 
@@ -84,8 +108,7 @@ __global__ void cross_entropy_kernel(Args a) {
     for (int64_t i = threadIdx.x * 8; i < vocab; i += kThreads * 8) {
       float v[8];
       load8(a.logits.data, t, in + i, v);
-#pragma unroll
-      for (int j = 0; j < 8; ++j) v[j] = scale * (expf(v[j] - lse) - (i + j == target ? 1.f : 0.f));
+      gradient8<false>(v, lse, scale, i, target);
       store8(a.dlogits.data, t, out + i, v);
     }
   } else {
@@ -93,6 +116,63 @@ __global__ void cross_entropy_kernel(Args a) {
       float v = load(a.logits.data, t, in + i);
       store(a.dlogits.data, t, out + i, scale * (expf(v - lse) - (i == target ? 1.f : 0.f)));
     }
+  }
+}
+
+// bf16 rows of at most kRowChunks * 8 * kThreads elements (vocab a multiple of 8, rows aligned):
+// the row is read once into registers, kept there as raw bf16 (4 registers per 8 elements), and
+// every 16-byte load of a thread is issued before any arithmetic, so a block has the whole row in
+// flight at once. At two exponentials per logit the kernel is near the SM's instruction limit, so
+// it uses __expf (the gradient is stored in bf16 anyway).
+constexpr int kRowChunks = 8;
+
+__global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
+  __shared__ MaxSum warps[kThreads / 32];
+  const int64_t row = blockIdx.x;
+  const int64_t vocab = a.s.vocab;
+  const int32_t target = a.targets[row];
+  const bool ignored = target == a.s.ignore_index;
+  const uint4* in = reinterpret_cast<const uint4*>(static_cast<const __nv_bfloat16*>(a.logits.data) +
+                                                   row * a.logits.stride);
+  uint4 raw[kRowChunks];
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    const int64_t chunk = threadIdx.x + int64_t(c) * kThreads;
+    raw[c] = chunk * 8 < vocab ? in[chunk] : make_uint4(0, 0, 0, 0);
+  }
+  const float target_logit =
+      ignored ? 0.f : __bfloat162float(static_cast<const __nv_bfloat16*>(a.logits.data)[row * a.logits.stride + target]);
+  // The thread's max over all its values first (they are in registers), so its sum needs no
+  // rescaling merges (each costs two exact expf).
+  float m = -CUDART_INF_F, v[8];
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    if ((threadIdx.x + int64_t(c) * kThreads) * 8 >= vocab) break;
+    unpack8(raw[c], v);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) m = fmaxf(m, v[j]);
+  }
+  float sum = 0.f;
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    if ((threadIdx.x + int64_t(c) * kThreads) * 8 >= vocab || m == -CUDART_INF_F) break;
+    unpack8(raw[c], v);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) sum += __expf(v[j] - m);
+  }
+  const float lse = block_lse({m, sum}, warps);
+  if (threadIdx.x == 0) a.loss[row] = ignored ? 0.f : lse - target_logit;
+  if (!a.dlogits.data) return;
+  const int64_t out = row * a.dlogits.stride;
+  const float scale = ignored ? 0.f : a.grad_scale;
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    const int64_t i = (threadIdx.x + int64_t(c) * kThreads) * 8;
+    if (i >= vocab) break;
+    float v[8];
+    unpack8(raw[c], v);
+    gradient8<true>(v, lse, scale, i, target);
+    store8(a.dlogits.data, DType::bf16, out + i, v);
   }
 }
 
@@ -108,7 +188,9 @@ void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows log
   };
   bool vec = s.vocab % 8 == 0 && aligned(logits.data, logits.stride) && aligned(dlogits.data, dlogits.stride);
   Args a{s, logits, dlogits, targets, loss, grad_scale};
-  if (vec)
+  if (vec && s.dtype == DType::bf16 && s.vocab <= int64_t(kRowChunks) * 8 * kThreads) {
+    registers_kernel<<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
+  } else if (vec)
     cross_entropy_kernel<true><<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
   else
     cross_entropy_kernel<false><<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);

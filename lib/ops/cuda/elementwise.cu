@@ -1,6 +1,8 @@
 #include "ops/cuda/elementwise.h"
 #include "ops/cuda/kernel_support.cuh"
 
+#include <utility>
+
 namespace longnet::cuda {
 
 namespace {
@@ -9,6 +11,17 @@ using namespace detail;
 
 constexpr float kInvSqrt2 = 0.70710678118654752f;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+constexpr float kSqrt2OverPi = 0.79788456080286536f;
+constexpr float kGeluTanhCubic = 0.044715f;
+
+__device__ __forceinline__ float gelu_tanh(float x) {
+  return 0.5f * x * (1.f + tanhf(kSqrt2OverPi * (x + kGeluTanhCubic * x * x * x)));
+}
+
+__device__ __forceinline__ float gelu_tanh_derivative(float x) {
+  float t = tanhf(kSqrt2OverPi * (x + kGeluTanhCubic * x * x * x));
+  return 0.5f * (1.f + t) + 0.5f * x * (1.f - t * t) * kSqrt2OverPi * (1.f + 3.f * kGeluTanhCubic * x * x);
+}
 
 __device__ __forceinline__ float apply(UnaryOp op, float x, float alpha) {
   switch (op) {
@@ -26,12 +39,14 @@ __device__ __forceinline__ float apply(UnaryOp op, float x, float alpha) {
     case UnaryOp::abs: return fabsf(x);
     case UnaryOp::relu: return x > 0.f ? x : 0.f;
     case UnaryOp::gelu: return 0.5f * x * (1.f + erff(x * kInvSqrt2));
+    case UnaryOp::gelu_tanh: return gelu_tanh(x);
+    case UnaryOp::pow: return powf(x, alpha);
     case UnaryOp::fill: return alpha;
   }
   return x;
 }
 
-__device__ __forceinline__ float apply(BinaryOp op, float a, float b) {
+__device__ __forceinline__ float apply(BinaryOp op, float a, float b, float alpha) {
   switch (op) {
     case BinaryOp::add: return a + b;
     case BinaryOp::sub: return a - b;
@@ -44,6 +59,9 @@ __device__ __forceinline__ float apply(BinaryOp op, float a, float b) {
       float pdf = kInvSqrt2Pi * expf(-0.5f * a * a);
       return b * (cdf + a * pdf);
     }
+    case BinaryOp::gelu_tanh_backward: return b * gelu_tanh_derivative(a);
+    case BinaryOp::pow_backward: return b * (alpha * powf(a, alpha - 1.f));
+    case BinaryOp::clamp_min_backward: return b * (a < alpha ? 0.f : 1.f);
   }
   return a;
 }
@@ -60,11 +78,11 @@ struct Operands {
 };
 
 template <int kInputs>
-__device__ __forceinline__ float compute(const Operands& o, const float (&x)[2]) {
+__device__ __forceinline__ float compute(int op, const Operands& o, const float (&x)[2]) {
   if constexpr (kInputs == 1)
-    return apply(UnaryOp(o.op), x[0], o.alpha);
+    return apply(UnaryOp(op), x[0], o.alpha);
   else
-    return apply(BinaryOp(o.op), x[0], x[1]);
+    return apply(BinaryOp(op), x[0], x[1], o.alpha);
 }
 
 template <int kInputs>
@@ -81,27 +99,43 @@ __global__ void strided_kernel(Operands o, int64_t n) {
     float x[2] = {0.f, 0.f};
 #pragma unroll
     for (int v = 0; v < kInputs; ++v) x[v] = load(o.in[v], o.type[v + 1], off[v + 1]);
-    store(o.out, o.type[0], off[0], compute<kInputs>(o, x));
+    store(o.out, o.type[0], off[0], compute<kInputs>(o.op, o, x));
   }
 }
 
-// All views dense and alike: eight elements per thread with 16-byte accesses.
-template <int kInputs>
+// All views dense and alike: eight elements per 16-byte access, two accesses in flight per
+// thread, and the op a compile-time constant (one instantiation per op, no switch per element).
+template <int kInputs, int kOp>
 __global__ void dense_kernel(Operands o, int64_t n8) {
-  for (int64_t g = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; g < n8; g += int64_t(gridDim.x) * blockDim.x) {
-    float x[kInputs][8], y[8];
+  const int64_t step = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t g = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; g < n8; g += 2 * step) {
+    const bool second = g + step < n8;
+    float x[2][kInputs][8], y[8];
 #pragma unroll
-    for (int v = 0; v < kInputs; ++v) load8(o.in[v], o.type[v + 1], g * 8, x[v]);
-#pragma unroll
-    for (int j = 0; j < 8; ++j) {
-      float args[2] = {x[0][j], x[kInputs - 1][j]};
-      y[j] = compute<kInputs>(o, args);
+    for (int v = 0; v < kInputs; ++v) {
+      load8(o.in[v], o.type[v + 1], g * 8, x[0][v]);
+      if (second) load8(o.in[v], o.type[v + 1], (g + step) * 8, x[1][v]);
     }
-    store8(o.out, o.type[0], g * 8, y);
+#pragma unroll
+    for (int u = 0; u < 2; ++u) {
+      if (u == 1 && !second) break;
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        float args[2] = {x[u][0][j], x[u][kInputs - 1][j]};
+        y[j] = compute<kInputs>(kOp, o, args);
+      }
+      store8(o.out, o.type[0], (g + u * step) * 8, y);
+    }
   }
 }
 
-template <int kInputs>
+template <int kInputs, int... kOps>
+void launch_dense(int op, unsigned blocks, int threads, cudaStream_t stream, const Operands& o, int64_t n8,
+                  std::integer_sequence<int, kOps...>) {
+  ((op == kOps ? (dense_kernel<kInputs, kOps><<<blocks, threads, 0, stream>>>(o, n8), 0) : 0), ...);
+}
+
+template <int kInputs, int kOps>
 void launch(DeviceContext& ctx, const Extent& e, const OutView& out, const InView* in, int op, float alpha) {
   int64_t n = e[0] * e[1] * e[2] * e[3];
   if (n == 0) return;
@@ -125,7 +159,8 @@ void launch(DeviceContext& ctx, const Extent& e, const OutView& out, const InVie
            aligned16(in[v].data);
   constexpr int kThreads = 256;
   if (fast) {
-    dense_kernel<kInputs><<<blocks_for(n / 8, kThreads), kThreads, 0, ctx.stream()>>>(o, n / 8);
+    launch_dense<kInputs>(op, blocks_for((n / 8 + 1) / 2, kThreads), kThreads, ctx.stream(), o, n / 8,
+                          std::make_integer_sequence<int, kOps>());
     check_launch("elementwise dense_kernel");
   } else {
     strided_kernel<kInputs><<<blocks_for(n, kThreads), kThreads, 0, ctx.stream()>>>(o, n);
@@ -138,13 +173,13 @@ void launch(DeviceContext& ctx, const Extent& e, const OutView& out, const InVie
 void unary(DeviceContext& ctx, UnaryOp op, float alpha, const Extent& extent, const InView& in, const OutView& out) {
   // fill reads nothing useful; pointing its input at the output keeps the kernels branch-free.
   InView source = op == UnaryOp::fill ? InView{out.data, out.dtype, out.stride} : in;
-  launch<1>(ctx, extent, out, &source, int(op), alpha);
+  launch<1, int(UnaryOp::fill) + 1>(ctx, extent, out, &source, int(op), alpha);
 }
 
 void binary(DeviceContext& ctx, BinaryOp op, const Extent& extent, const InView& a, const InView& b,
-            const OutView& out) {
+            const OutView& out, float alpha) {
   InView in[2] = {a, b};
-  launch<2>(ctx, extent, out, in, int(op), 0.f);
+  launch<2, int(BinaryOp::clamp_min_backward) + 1>(ctx, extent, out, in, int(op), alpha);
 }
 
 void convert(DeviceContext& ctx, int64_t n, const void* in, DType in_type, void* out, DType out_type) {

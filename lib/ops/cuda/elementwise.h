@@ -22,6 +22,8 @@ enum class UnaryOp {
   abs,
   relu,
   gelu,        // exact: x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))
+  gelu_tanh,   // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+  pow,         // x^alpha
   fill,        // alpha (the input is not read)
 };
 
@@ -32,13 +34,17 @@ enum class BinaryOp {
   div,
   max,
   min,
-  gelu_backward,  // a = x, b = dy: dy * d gelu(x) / dx
+  gelu_backward,       // a = x, b = dy: dy * d gelu(x) / dx
+  gelu_tanh_backward,  // a = x, b = dy: dy * d gelu_tanh(x) / dx
+  pow_backward,        // a = x, b = dy: dy * alpha x^(alpha - 1)
+  clamp_min_backward,  // a = x, b = dy: dy where x >= alpha, else 0 (times dy, so NaN stays NaN)
 };
 
 void unary(DeviceContext& ctx, UnaryOp op, float alpha, const Extent& extent, const InView& in,
            const OutView& out);
+// alpha is the scalar of the *_backward ops that take one (pow's exponent, clamp_min's bound).
 void binary(DeviceContext& ctx, BinaryOp op, const Extent& extent, const InView& a, const InView& b,
-            const OutView& out);
+            const OutView& out, float alpha = 0);
 
 // n contiguous elements from one type to the other (bf16 <-> f32; round to nearest even).
 void convert(DeviceContext& ctx, int64_t n, const void* in, DType in_type, void* out, DType out_type);

@@ -1,5 +1,10 @@
 #include "ops/cuda/gemm.h"
 
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <vector>
+
 #include "common/error.h"
 #include "ops/cuda/cuda_check.h"
 #include "ops/cuda/gemm_plans.h"
@@ -81,7 +86,48 @@ void validate(const GemmArgs& g) {
   if (uses_aux && (!g.aux || g.ld_aux < g.n || g.ld_aux % 8)) bad("aux needs ld_aux >= n and a multiple of 8");
 }
 
-std::unique_ptr<GemmPlan> make_plan(DeviceContext& ctx, const GemmArgs& g) {
+cublasStatus_t run(DeviceContext& ctx, const GemmArgs& g, const GemmPlan& plan, const cublasLtMatmulAlgo_t& algo) {
+  return cublasLtMatmul(ctx.blas(), plan.op, &g.alpha, g.b, plan.a, g.a, plan.b, &g.beta, g.c, plan.c, g.c, plan.c,
+                        &algo, ctx.blas_workspace(), ctx.blas_workspace_bytes(), ctx.stream());
+}
+
+constexpr int kCandidates = 8;
+
+// The candidate with the least time for kRuns back-to-back runs (as a training step runs them),
+// timed kRounds times in turn (round robin, so clock and temperature drift hit all alike) and
+// judged by its fastest round; the heuristic's first stays unless another is kMargin faster
+// (timings of near-equal algorithms are noise). Candidates that fail to launch are skipped. Runs
+// on the call's operands: with beta == 0 every run writes the same result.
+cublasLtMatmulAlgo_t fastest(DeviceContext& ctx, const GemmArgs& g, const GemmPlan& plan,
+                             const cublasLtMatmulHeuristicResult_t* results, int found) {
+  constexpr int kRounds = 3, kRuns = 4;
+  constexpr float kMargin = 0.97f;
+  cudaEvent_t start, stop;
+  check(cudaEventCreate(&start), "cudaEventCreate");
+  check(cudaEventCreate(&stop), "cudaEventCreate");
+  std::vector<float> fastest_ms(found, -1.f);  // -1: fails to launch
+  for (int i = 0; i < found; ++i)
+    if (run(ctx, g, plan, results[i].algo) == CUBLAS_STATUS_SUCCESS) fastest_ms[i] = 1e30f;
+  for (int round = 0; round < kRounds; ++round)
+    for (int i = 0; i < found; ++i) {
+      if (fastest_ms[i] < 0) continue;
+      check(cudaEventRecord(start, ctx.stream()), "cudaEventRecord");
+      for (int r = 0; r < kRuns; ++r) check(run(ctx, g, plan, results[i].algo), "cublasLtMatmul (autotune)");
+      check(cudaEventRecord(stop, ctx.stream()), "cudaEventRecord");
+      check(cudaEventSynchronize(stop), "cudaEventSynchronize");
+      float ms = 0;
+      check(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+      fastest_ms[i] = std::min(fastest_ms[i], ms);
+    }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  int best = 0;
+  for (int i = 1; i < found; ++i)
+    if (fastest_ms[i] >= 0 && fastest_ms[i] < fastest_ms[best] * (best == 0 ? kMargin : 1.f)) best = i;
+  return results[best].algo;
+}
+
+std::unique_ptr<GemmPlan> make_plan(DeviceContext& ctx, const GemmArgs& g, bool autotune) {
   auto plan = std::make_unique<GemmPlan>();
   cudaDataType_t type = g.dtype == DType::bf16 ? CUDA_R_16BF : CUDA_R_32F;
   check(cublasLtMatmulDescCreate(&plan->op, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
@@ -116,17 +162,18 @@ std::unique_ptr<GemmPlan> make_plan(DeviceContext& ctx, const GemmArgs& g) {
     set(plan->op, CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER, g.aux);
     set(plan->op, CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_LD, g.ld_aux);
   }
-  cublasLtMatmulHeuristicResult_t result{};
+  cublasLtMatmulHeuristicResult_t results[kCandidates]{};
   int found = 0;
   cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(ctx.blas(), plan->op, plan->a, plan->b, plan->c,
-                                                         plan->c, pref, 1, &result, &found);
+                                                         plan->c, pref, autotune ? kCandidates : 1, results, &found);
   cublasLtMatmulPreferenceDestroy(pref);
   if (status != CUBLAS_STATUS_SUCCESS || found == 0)
     fail<RuntimeError>("cuBLASLt has no algorithm for gemm {} m={} n={} k={} trans_a={} trans_b={} batch={} "
                        "epilogue {} ({})",
                        name(g.dtype), g.m, g.n, g.k, g.trans_a, g.trans_b, g.batch, epilogue_name(g.epilogue),
                        cublasGetStatusString(status));
-  plan->algo = result.algo;
+  plan->algo = results[0].algo;
+  if (autotune) plan->algo = fastest(ctx, g, *plan, results, found);
   return plan;
 }
 
@@ -136,16 +183,23 @@ void gemm(DeviceContext& ctx, const GemmArgs& g) {
   validate(g);
   GemmPlans::Key key{int64_t(g.dtype), g.m,        g.n,        g.k,        g.trans_a,  g.trans_b,      g.lda,
                      g.ldb,            g.ldc,      g.batch,    g.stride_a, g.stride_b, g.stride_c,     int64_t(g.epilogue),
-                     g.ld_aux,         alignment(g.a), alignment(g.b), alignment(g.c), g.bias != nullptr, g.aux != nullptr};
+                     g.ld_aux,         alignment(g.a), alignment(g.b), alignment(g.c), g.bias != nullptr, g.aux != nullptr,
+                     0};
   GemmPlans& plans = ctx.gemm_plans();
   std::lock_guard lock(plans.mutex);
+  const bool autotune = plans.autotune && g.beta == 0;
+  key.back() = autotune;
   auto& plan = plans.plans[key];
-  if (!plan) plan = make_plan(ctx, g);
+  if (!plan) plan = make_plan(ctx, g, autotune);
   if (g.bias) set(plan->op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, g.bias);
   if (g.aux) set(plan->op, CUBLASLT_MATMUL_DESC_EPILOGUE_AUX_POINTER, g.aux);
-  check(cublasLtMatmul(ctx.blas(), plan->op, &g.alpha, g.b, plan->a, g.a, plan->b, &g.beta, g.c, plan->c, g.c,
-                       plan->c, &plan->algo, ctx.blas_workspace(), ctx.blas_workspace_bytes(), ctx.stream()),
-        "cublasLtMatmul");
+  check(run(ctx, g, *plan, plan->algo), "cublasLtMatmul");
+}
+
+void set_gemm_autotune(DeviceContext& ctx, bool on) {
+  GemmPlans& plans = ctx.gemm_plans();
+  std::lock_guard lock(plans.mutex);
+  plans.autotune = on;
 }
 
 }  // namespace longnet::cuda

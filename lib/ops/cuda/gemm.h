@@ -40,7 +40,14 @@ struct GemmArgs {
 };
 
 // Queues the product on the context's stream. The algorithm for each distinct shape, layout,
-// epilogue and pointer alignment is chosen once by cuBLASLt's heuristic and cached.
+// epilogue and pointer alignment is chosen once and cached: cuBLASLt's heuristic's first, or with
+// autotuning the fastest of its first few.
 void gemm(DeviceContext& ctx, const GemmArgs& args);
+
+// Autotuning (off by default): the first call of each shape with beta == 0 runs every candidate
+// a few times on the call's own operands (idempotent, as beta is 0), waits for the GPU, and keeps
+// the fastest. The pick follows timing, so two processes may pick algorithms whose results differ
+// in the last bits; within a process a shape always runs the same algorithm (same bits).
+void set_gemm_autotune(DeviceContext& ctx, bool on);
 
 }  // namespace longnet::cuda

@@ -19,8 +19,9 @@ struct GemmPlan {
 
 class GemmPlans {
  public:
-  using Key = std::array<int64_t, 20>;
+  using Key = std::array<int64_t, 21>;
   std::mutex mutex;
+  bool autotune = false;  // set_gemm_autotune (gemm.h)
   std::map<Key, std::unique_ptr<GemmPlan>> plans;
 };
 

@@ -23,6 +23,24 @@ __device__ __forceinline__ void store(void* p, DType t, int64_t i, float v) {
     static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
 }
 
+// Eight bf16 values packed in 16 bytes, to and from fp32 (round to nearest even).
+__device__ __forceinline__ void unpack8(const uint4& raw, float (&v)[8]) {
+  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    float2 f = __bfloat1622float2(h[j]);
+    v[2 * j] = f.x, v[2 * j + 1] = f.y;
+  }
+}
+
+__device__ __forceinline__ uint4 pack8(const float (&v)[8]) {
+  uint4 raw;
+  __nv_bfloat162* h = reinterpret_cast<__nv_bfloat162*>(&raw);
+#pragma unroll
+  for (int j = 0; j < 4; ++j) h[j] = __floats2bfloat162_rn(v[2 * j], v[2 * j + 1]);
+  return raw;
+}
+
 // Eight consecutive elements through one or two 16-byte accesses; p + i must be 16-byte aligned.
 __device__ __forceinline__ void load8(const void* p, DType t, int64_t i, float (&v)[8]) {
   if (t == DType::f32) {
@@ -30,13 +48,7 @@ __device__ __forceinline__ void load8(const void* p, DType t, int64_t i, float (
     float4 a = q[0], b = q[1];
     v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
   } else {
-    uint4 raw = *reinterpret_cast<const uint4*>(static_cast<const __nv_bfloat16*>(p) + i);
-    const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      float2 f = __bfloat1622float2(h[j]);
-      v[2 * j] = f.x, v[2 * j + 1] = f.y;
-    }
+    unpack8(*reinterpret_cast<const uint4*>(static_cast<const __nv_bfloat16*>(p) + i), v);
   }
 }
 
@@ -46,11 +58,7 @@ __device__ __forceinline__ void store8(void* p, DType t, int64_t i, const float 
     q[0] = make_float4(v[0], v[1], v[2], v[3]);
     q[1] = make_float4(v[4], v[5], v[6], v[7]);
   } else {
-    uint4 raw;
-    __nv_bfloat162* h = reinterpret_cast<__nv_bfloat162*>(&raw);
-#pragma unroll
-    for (int j = 0; j < 4; ++j) h[j] = __floats2bfloat162_rn(v[2 * j], v[2 * j + 1]);
-    *reinterpret_cast<uint4*>(static_cast<__nv_bfloat16*>(p) + i) = raw;
+    *reinterpret_cast<uint4*>(static_cast<__nv_bfloat16*>(p) + i) = pack8(v);
   }
 }
 

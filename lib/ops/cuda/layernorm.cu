@@ -90,6 +90,89 @@ __global__ void forward_kernel(Forward f) {
   if (lane == 0) f.mean[row] = mean, f.rstd[row] = rstd;
 }
 
+// The fast path for bf16 activations (dim a multiple of 8, at most 256 * kPieces; rows 16-byte
+// aligned): one warp per row with the row in registers as raw bf16 (4 registers per 8 values), so
+// each element is read once, all of a lane's loads are in flight together, and enough warps fit
+// on an SM to keep memory busy. Piece p of a lane is elements lane * 8 + 256 p .. + 8.
+__device__ __forceinline__ bool piece_in_row(int p, int64_t dim) { return lane_id() * 8 + 256 * p < dim; }
+
+template <int kPieces>
+__device__ __forceinline__ void load_row(const void* data, int64_t base, int64_t dim, uint4 (&r)[kPieces]) {
+  const uint4* row = reinterpret_cast<const uint4*>(static_cast<const __nv_bfloat16*>(data) + base);
+#pragma unroll
+  for (int p = 0; p < kPieces; ++p) r[p] = piece_in_row(p, dim) ? row[lane_id() + 32 * p] : make_uint4(0, 0, 0, 0);
+}
+
+template <int kPieces>
+__device__ __forceinline__ void store_row(void* data, int64_t base, int64_t dim, const uint4 (&r)[kPieces]) {
+  uint4* row = reinterpret_cast<uint4*>(static_cast<__nv_bfloat16*>(data) + base);
+#pragma unroll
+  for (int p = 0; p < kPieces; ++p)
+    if (piece_in_row(p, dim)) row[lane_id() + 32 * p] = r[p];
+}
+
+// Mean and rstd of a row held in registers (pieces past the row's end hold 0).
+template <int kPieces>
+__device__ __forceinline__ void row_statistics(const uint4 (&r)[kPieces], int64_t dim, float eps, float& mean,
+                                               float& rstd) {
+  float total = 0.f, v[8];
+#pragma unroll
+  for (int p = 0; p < kPieces; ++p) {
+    unpack8(r[p], v);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) total += v[j];
+  }
+  mean = warp_sum(total) / float(dim);
+  float sq = 0.f;
+#pragma unroll
+  for (int p = 0; p < kPieces; ++p)
+    if (piece_in_row(p, dim)) {
+      unpack8(r[p], v);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) sq += (v[j] - mean) * (v[j] - mean);
+    }
+  rstd = rsqrtf(warp_sum(sq) / float(dim) + eps);
+}
+
+template <int kPieces>
+__global__ void forward_registers_kernel(Forward f) {
+  const int64_t row = global_warp();
+  if (row >= f.s.rows) return;
+  const int64_t dim = f.s.dim;
+  const int lane = lane_id();
+  uint4 x[kPieces];
+  load_row<kPieces>(f.x.data, row * f.x.stride, dim, x);
+  if (f.residual.data) {
+    uint4 r[kPieces];
+    load_row<kPieces>(f.residual.data, row * f.residual.stride, dim, r);
+#pragma unroll
+    for (int p = 0; p < kPieces; ++p) {
+      float a[8], b[8];
+      unpack8(x[p], a);
+      unpack8(r[p], b);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) a[j] += b[j];
+      x[p] = pack8(a);  // the sum rounded to bf16, as stored
+    }
+    store_row<kPieces>(f.sum.data, row * f.sum.stride, dim, x);
+  }
+  float mean, rstd;
+  row_statistics<kPieces>(x, dim, f.s.eps, mean, rstd);
+#pragma unroll
+  for (int p = 0; p < kPieces; ++p) {
+    if (!piece_in_row(p, dim)) continue;
+    float v[8], g[8], b[8];
+    unpack8(x[p], v);
+    load8(f.gamma, f.s.param, lane * 8 + 256 * p, g);
+    load8(f.beta, f.s.param, lane * 8 + 256 * p, b);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) v[j] = (v[j] - mean) * rstd * g[j] + b[j];
+    x[p] = pack8(v);
+  }
+  store_row<kPieces>(f.y.data, row * f.y.stride, dim, x);
+  if (lane == 0) f.mean[row] = mean, f.rstd[row] = rstd;
+}
+
 struct Backward {
   LayerNormShape s;
   ConstRows dy, x, dx_add;
@@ -136,6 +219,79 @@ __global__ void backward_data_kernel(Backward b) {
   }
 }
 
+// The fast path of the backward (bf16 activations, as the forward's): each block owns `chunk`
+// consecutive rows, one warp per row with x and dy in registers (read once), writing dx and
+// keeping per-lane dgamma/dbeta sums of its columns; the block's warps then add their sums in warp
+// order into one partial per block.
+constexpr int kMaxPieces = 4;
+// 16 warps per SM at 128 registers: x and dy raw (24) and the sums of 24 columns (48) fit; at
+// 1024 columns the sums would spill, so wider rows take the general path.
+constexpr int kMaxBackwardPieces = 3;
+
+template <int kPieces>
+__global__ void __launch_bounds__(256, 2) backward_registers_kernel(Backward b, int64_t chunk, float* partial) {
+  __shared__ float s_sum[2 * 256 * kPieces];  // dgamma then dbeta, dim <= 256 kPieces
+  const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5, lane = lane_id();
+  const int64_t dim = b.s.dim;
+  const int64_t begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
+  float dg[kPieces][8] = {}, db[kPieces][8] = {};
+  for (int64_t row = begin + warp; row < end; row += warps) {
+    uint4 xr[kPieces], dyr[kPieces];
+    load_row<kPieces>(b.x.data, row * b.x.stride, dim, xr);
+    load_row<kPieces>(b.dy.data, row * b.dy.stride, dim, dyr);
+    const float mean = b.mean[row], rstd = b.rstd[row];
+    float sum_gdy = 0.f, sum_gdy_xhat = 0.f;
+#pragma unroll
+    for (int p = 0; p < kPieces; ++p) {
+      if (!piece_in_row(p, dim)) continue;
+      float x[8], dy[8], g[8];
+      unpack8(xr[p], x);
+      unpack8(dyr[p], dy);
+      load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);  // an L1 hit after the first row
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        const float xhat = (x[j] - mean) * rstd, gdy = g[j] * dy[j];
+        dg[p][j] += dy[j] * xhat;
+        db[p][j] += dy[j];
+        sum_gdy += gdy;
+        sum_gdy_xhat += gdy * xhat;
+      }
+    }
+    const float a = warp_sum(sum_gdy) / float(dim), c = warp_sum(sum_gdy_xhat) / float(dim);
+#pragma unroll
+    for (int p = 0; p < kPieces; ++p) {
+      if (!piece_in_row(p, dim)) continue;
+      float x[8], dy[8], g[8], add[8];
+      unpack8(xr[p], x);
+      unpack8(dyr[p], dy);
+      load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);
+      if (b.dx_add.data) load8(b.dx_add.data, DType::bf16, row * b.dx_add.stride + lane * 8 + 256 * p, add);
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+        x[j] = rstd * (g[j] * dy[j] - a - (x[j] - mean) * rstd * c) + (b.dx_add.data ? add[j] : 0.f);
+      xr[p] = pack8(x);
+    }
+    store_row<kPieces>(b.dx.data, row * b.dx.stride, dim, xr);
+  }
+  for (int w = 0; w < warps; ++w) {
+    if (warp == w)
+#pragma unroll
+      for (int p = 0; p < kPieces; ++p)
+        if (piece_in_row(p, dim))
+#pragma unroll
+          for (int j = 0; j < 8; ++j) {
+            const int col = lane * 8 + 256 * p + j;
+            s_sum[col] = (w ? s_sum[col] : 0.f) + dg[p][j];
+            s_sum[dim + col] = (w ? s_sum[dim + col] : 0.f) + db[p][j];
+          }
+    __syncthreads();
+  }
+  for (int64_t col = threadIdx.x; col < dim; col += blockDim.x) {
+    partial[(blockIdx.x * 2) * dim + col] = s_sum[col];
+    partial[(blockIdx.x * 2 + 1) * dim + col] = s_sum[dim + col];
+  }
+}
+
 // dgamma = sum over rows of dy * xhat, dbeta = sum of dy. Block (32 columns x 8 row lanes) per
 // (column tile, row chunk); partials per chunk, combined in chunk order by the next kernel.
 constexpr int kRowLanes = 8;
@@ -163,14 +319,23 @@ __global__ void backward_params_kernel(Backward b, int64_t chunk, float* partial
   }
 }
 
+// Adds the chunk partials in a fixed order: 32 columns per block (coalesced), row lane y sums
+// chunks y, y + 32, ..., then lane 0 adds the 32 lane sums in order. blockIdx.y: dgamma or dbeta.
+constexpr int kChunkLanes = 32;
+
 __global__ void combine_params_kernel(int64_t dim, int chunks, DType t, const float* partial, void* dgamma,
                                       void* dbeta) {
-  int64_t col = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
-  if (col >= dim) return;
-  float dg = 0.f, db = 0.f;
-  for (int c = 0; c < chunks; ++c) dg += partial[(2 * c) * dim + col], db += partial[(2 * c + 1) * dim + col];
-  store(dgamma, t, col, dg);
-  store(dbeta, t, col, db);
+  __shared__ float s_part[kChunkLanes][33];
+  const int64_t col = blockIdx.x * 32 + threadIdx.x;
+  const int which = blockIdx.y;
+  float acc = 0.f;
+  if (col < dim)
+    for (int c = threadIdx.y; c < chunks; c += kChunkLanes) acc += partial[(2 * c + which) * dim + col];
+  s_part[threadIdx.y][threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.y != 0 || col >= dim) return;
+  for (int k = 1; k < kChunkLanes; ++k) acc += s_part[k][threadIdx.x];
+  store(which == 0 ? dgamma : dbeta, t, col, acc);
 }
 
 bool vectorizable(const LayerNormShape& s, std::initializer_list<const void*> ptrs,
@@ -187,16 +352,29 @@ void check_shape(const LayerNormShape& s, const char* what) {
 
 constexpr int kThreads = 256;
 
+// How many 256-element pieces per lane the register kernels need; 0 when they do not apply.
+int register_pieces(const LayerNormShape& s, bool vec, int max_pieces) {
+  return vec && s.act == DType::bf16 && s.dim <= 256 * max_pieces ? int((s.dim + 255) / 256) : 0;
+}
+
 void launch_forward(DeviceContext& ctx, const Forward& f) {
   check_shape(f.s, "layernorm_forward");
   if (f.s.rows == 0) return;
   bool vec = vectorizable(f.s, {f.x.data, f.residual.data, f.sum.data, f.y.data, f.gamma, f.beta},
                           {f.x.stride, f.residual.stride, f.sum.stride, f.y.stride});
   unsigned grid = blocks_for(f.s.rows * 32, kThreads, INT32_MAX);
-  if (vec)
-    forward_kernel<true><<<grid, kThreads, 0, ctx.stream()>>>(f);
-  else
-    forward_kernel<false><<<grid, kThreads, 0, ctx.stream()>>>(f);
+  cudaStream_t stream = ctx.stream();
+  switch (register_pieces(f.s, vec, kMaxPieces)) {
+    case 1: forward_registers_kernel<1><<<grid, kThreads, 0, stream>>>(f); break;
+    case 2: forward_registers_kernel<2><<<grid, kThreads, 0, stream>>>(f); break;
+    case 3: forward_registers_kernel<3><<<grid, kThreads, 0, stream>>>(f); break;
+    case 4: forward_registers_kernel<4><<<grid, kThreads, 0, stream>>>(f); break;
+    default:
+      if (vec)
+        forward_kernel<true><<<grid, kThreads, 0, stream>>>(f);
+      else
+        forward_kernel<false><<<grid, kThreads, 0, stream>>>(f);
+  }
   check_launch("layernorm forward_kernel");
 }
 
@@ -222,24 +400,36 @@ void layernorm_backward(DeviceContext& ctx, const LayerNormShape& s, ConstRows d
     return;
   }
   Backward b{s, dy, x, dx_add, dx, mean, rstd, gamma};
-  // Parameter gradients first, so that dx may overwrite dy or x.
-  int64_t chunks = std::min<int64_t>((s.rows + 63) / 64, 1024);
+  // Fixed row chunks (they depend on the shape only), one partial dgamma/dbeta per chunk, added in
+  // chunk order by combine_params_kernel: the same bits every run.
+  int64_t chunks = std::min<int64_t>((s.rows + 63) / 64, 256);
   int64_t chunk = (s.rows + chunks - 1) / chunks;
   chunks = (s.rows + chunk - 1) / chunk;
   Block partial(ctx.memory(), sizeof(float) * 2 * s.dim * chunks);
-  dim3 grid2(unsigned((s.dim + 31) / 32), unsigned(chunks));
-  backward_params_kernel<<<grid2, dim3(32, kRowLanes), 0, ctx.stream()>>>(b, chunk, partial.as<float>());
-  check_launch("layernorm backward_params_kernel");
-  combine_params_kernel<<<blocks_for(s.dim, kThreads), kThreads, 0, ctx.stream()>>>(s.dim, int(chunks), s.param,
-                                                                                  partial.as<float>(), dgamma, dbeta);
+  cudaStream_t stream = ctx.stream();
+  const bool vec = vectorizable(s, {dy.data, x.data, dx.data, dx_add.data, gamma},
+                                {dy.stride, x.stride, dx.stride, dx_add.stride});
+  const int pieces = register_pieces(s, vec, kMaxBackwardPieces);
+  switch (pieces) {
+    case 1: backward_registers_kernel<1><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
+    case 2: backward_registers_kernel<2><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
+    case 3: backward_registers_kernel<3><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
+    default: {  // parameter gradients first, so that dx may overwrite dy or x
+      dim3 grid2(unsigned((s.dim + 31) / 32), unsigned(chunks));
+      backward_params_kernel<<<grid2, dim3(32, kRowLanes), 0, stream>>>(b, chunk, partial.as<float>());
+      check_launch("layernorm backward_params_kernel");
+    }
+  }
+  check_launch("layernorm backward kernel");
+  combine_params_kernel<<<dim3(unsigned((s.dim + 31) / 32), 2), dim3(32, kChunkLanes), 0, stream>>>(s.dim, int(chunks), s.param,
+                                                                              partial.as<float>(), dgamma, dbeta);
   check_launch("layernorm combine_params_kernel");
-
-  bool vec = vectorizable(s, {dy.data, x.data, dx.data, dx_add.data, gamma}, {dy.stride, x.stride, dx.stride, dx_add.stride});
+  if (pieces) return;
   unsigned grid = blocks_for(s.rows * 32, kThreads, INT32_MAX);
   if (vec)
-    backward_data_kernel<true><<<grid, kThreads, 0, ctx.stream()>>>(b);
+    backward_data_kernel<true><<<grid, kThreads, 0, stream>>>(b);
   else
-    backward_data_kernel<false><<<grid, kThreads, 0, ctx.stream()>>>(b);
+    backward_data_kernel<false><<<grid, kThreads, 0, stream>>>(b);
   check_launch("layernorm backward_data_kernel");
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <cstdio>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "common/error.h"
@@ -76,7 +77,7 @@ void gemm_table(DeviceContext& ctx) {
   const int64_t max_tokens = 65536;
   Block x = random_buffer(ctx, max_tokens * 3072, DType::bf16, 1);
   Block w = random_buffer(ctx, 32000 * 768, DType::bf16, 2);
-  Block y(ctx.memory(), size_t(2) * max_tokens * 32000);
+  Block y(ctx.memory(), size_t(2) * max_tokens * 32000), dw_out(ctx.memory(), size_t(2) * 32000 * 768);
 
   // The anchor's own shape first, as a check of this run against DESIGN.md's figure.
   {
@@ -88,18 +89,39 @@ void gemm_table(DeviceContext& ctx) {
     std::printf("anchor: bf16 GEMM 8192^3 %.1f TFLOP/s (DESIGN.md: %.0f)\n\n", 2.0 * s * s * s / ms / 1e9,
                 kAnchorTflops);
   }
-  std::printf("| GEMM y = x W^T (bf16, fp32 acc) | tokens | ms | TFLOP/s | of %.0f |\n| --- | --- | --- | --- | --- |\n",
-              kAnchorTflops);
+  // Each shape with cuBLASLt's first heuristic pick, then autotuned (gemm.h).
+  std::printf("| GEMM (bf16, fp32 acc) | tokens | heuristic ms | TFLOP/s | of %.0f | autotuned ms | TFLOP/s | of %.0f |\n"
+              "| --- | --- | --- | --- | --- | --- | --- | --- |\n",
+              kAnchorTflops, kAnchorTflops);
+  auto measure = [&](const std::string& what, int64_t tokens, const GemmArgs& g) {
+    std::printf("| %s | %lld |", what.c_str(), (long long)tokens);
+    for (bool tuned : {false, true}) {
+      set_gemm_autotune(ctx, tuned);
+      double ms = median_ms(ctx, [&] { gemm(ctx, g); });
+      double tflops = 2.0 * g.m * g.n * g.k / ms / 1e9;
+      std::printf(" %.3f | %.1f | %.0f%% |", ms, tflops, 100 * tflops / kAnchorTflops);
+    }
+    std::printf("\n");
+  };
   for (const Shape& sh : shapes)
-    for (int64_t tokens = 4096; tokens <= max_tokens; tokens *= 2) {
+    for (int64_t tokens = 4096; tokens <= max_tokens; tokens *= 2) {  // forward y = x W^T
       GemmArgs g;
       g.m = tokens, g.n = sh.n, g.k = sh.k, g.trans_b = true;
       g.a = x.get(), g.lda = sh.k, g.b = w.get(), g.ldb = sh.k, g.c = y.get(), g.ldc = sh.n;
-      double ms = median_ms(ctx, [&] { gemm(ctx, g); });
-      double tflops = 2.0 * tokens * sh.k * sh.n / ms / 1e9;
-      std::printf("| %s | %lld | %.3f | %.1f | %.0f%% |\n", sh.what, (long long)tokens, ms, tflops,
-                  100 * tflops / kAnchorTflops);
+      measure(std::string(sh.what) + " y = x W^T", tokens, g);
     }
+  for (const Shape& sh : shapes)
+    for (int64_t tokens = 16384; tokens <= max_tokens; tokens *= 2) {  // backward, dy in y (written above)
+      GemmArgs dx;  // dX [tokens, k] = dY [tokens, n] W [n, k]
+      dx.m = tokens, dx.n = sh.k, dx.k = sh.n;
+      dx.a = y.get(), dx.lda = sh.n, dx.b = w.get(), dx.ldb = sh.k, dx.c = x.get(), dx.ldc = sh.k;
+      measure(std::string(sh.what) + " dX = dY W", tokens, dx);
+      GemmArgs dw;  // dW [n, k] = dY^T [n, tokens] X [tokens, k]
+      dw.m = sh.n, dw.n = sh.k, dw.k = tokens, dw.trans_a = true;
+      dw.a = y.get(), dw.lda = sh.n, dw.b = x.get(), dw.ldb = sh.k, dw.c = dw_out.get(), dw.ldc = sh.k;
+      measure(std::string(sh.what) + " dW = dY^T X", tokens, dw);
+    }
+  set_gemm_autotune(ctx, false);
   std::printf("\n");
 }
 
