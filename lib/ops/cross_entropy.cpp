@@ -18,9 +18,11 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore
                        shape_string(targets.shape()), shape_string(logits.shape()));
   const Tensor x = reshape(contiguous(logits.detach()), {rows, v});
   const Tensor t = reshape(contiguous(targets.detach()), {rows});
-  Tensor row_loss = Tensor::empty({rows}, x.dtype(), x.device());
-  Tensor valid = Tensor::empty({rows}, x.dtype(), x.device());
-  Tensor lse = Tensor::empty({rows}, x.dtype(), x.device());
+  // bf16 logits give fp32 losses and statistics (DESIGN.md section 4: the loss is fp32).
+  const DType stats = x.dtype() == DType::bf16 ? DType::f32 : x.dtype();
+  Tensor row_loss = Tensor::empty({rows}, stats, x.device());
+  Tensor valid = Tensor::empty({rows}, stats, x.device());
+  Tensor lse = Tensor::empty({rows}, stats, x.device());
   backend_for(x.device()).cross_entropy(x, t, ignore_index, row_loss, valid, lse);
   if (autograd::any_requires_grad({logits}))
     autograd::record(row_loss, "cross_entropy", {logits},

@@ -1,0 +1,129 @@
+// `longnet train` on the GPU as a user runs it (train.device = "cuda", bf16, deterministic): the
+// loss falls, one seed gives the same bits twice, and save + resume equals one straight run.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include "support/file_bytes.h"
+#include "support/run_process.h"
+#include "train/tiny_corpus.h"
+
+namespace longnet {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_longnet;
+
+// Head dimension 64 (what the CUDA attention computes), two micro-batches a step.
+std::string gpu_experiment(const fs::path& data_dir, int steps) {
+  return fmt::format(R"([model]
+layers = 2
+dim = 128
+heads = 2
+ffn_dim = 256
+
+[attention]
+kind = "dilated"
+segment_lengths = [32, 64]
+dilation_rates = [1, 2]
+
+[data]
+dir = "{}"
+
+[train]
+seq_len = 64
+tokens_per_step = 256
+micro_batch = 2
+steps = {}
+lr = 3e-3
+warmup_steps = 3
+eval_every = 10
+eval_tokens = 256
+checkpoint_every = 5
+log_every = 1
+device = "cuda"
+precision = "bf16"
+deterministic = true
+)",
+                     data_dir.string(), steps);
+}
+
+struct GpuRun {
+  GpuRun() {
+    testing::write_tiny_corpus(dir / "data");
+    testing::write_file_bytes(dir / "gpu.toml", gpu_experiment(dir / "data", 30));
+  }
+  testing::ProcessResult train(const std::string& run, const std::string& extra = "") const {
+    return run_longnet(fmt::format("train {} --out {} {}", (dir / "gpu.toml").string(),
+                                   (dir / run).string(), extra));
+  }
+  // step -> training loss, from the metrics log.
+  std::map<int64_t, double> losses(const std::string& run) const {
+    std::map<int64_t, double> out;
+    std::ifstream in(dir / run / "metrics.jsonl");
+    for (std::string line; std::getline(in, line);) {
+      const auto m = nlohmann::json::parse(line);
+      if (m.contains("loss")) out[m["step"].get<int64_t>()] = m["loss"].get<double>();
+    }
+    return out;
+  }
+  testing::ScratchDir dir;
+};
+
+TEST(GpuTraining, TheLossFallsAndTheRunSaysWhereItRuns) {
+  GpuRun f;
+  const auto r = f.train("run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("cuda:0, bf16"), std::string::npos) << r.err;
+  const auto l = f.losses("run");
+  ASSERT_EQ(l.size(), 30u);
+  const double first = (l.at(1) + l.at(2) + l.at(3)) / 3, last = (l.at(28) + l.at(29) + l.at(30)) / 3;
+  std::fprintf(stderr, "loss: first three %.4f, last three %.4f\n", first, last);
+  EXPECT_LT(last, 0.7 * first);
+}
+
+TEST(GpuTraining, OneSeedGivesBitIdenticalLossCurves) {
+  GpuRun f;
+  ASSERT_EQ(f.train("a", "--set train.steps=12").exit_code, 0);
+  ASSERT_EQ(f.train("b", "--set train.steps=12").exit_code, 0);
+  const auto a = f.losses("a"), b = f.losses("b");
+  ASSERT_EQ(a.size(), 12u);
+  EXPECT_EQ(a, b);  // exact doubles
+  EXPECT_EQ(testing::read_file_bytes(f.dir / "a/checkpoints/step-00000012/model.safetensors"),
+            testing::read_file_bytes(f.dir / "b/checkpoints/step-00000012/model.safetensors"));
+}
+
+TEST(GpuTraining, SaveAndResumeEqualsOneStraightRun) {
+  GpuRun f;
+  ASSERT_EQ(f.train("straight", "--set train.steps=10").exit_code, 0);
+  ASSERT_EQ(f.train("split", "--set train.steps=5").exit_code, 0);
+  const auto resumed = f.train("split", "--set train.steps=10 --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const auto straight = f.losses("straight"), split = f.losses("split");
+  for (int64_t step = 1; step <= 10; ++step) EXPECT_EQ(split.at(step), straight.at(step)) << step;
+  EXPECT_EQ(
+      testing::read_file_bytes(f.dir / "straight/checkpoints/step-00000010/trainer_state.safetensors"),
+      testing::read_file_bytes(f.dir / "split/checkpoints/step-00000010/trainer_state.safetensors"));
+}
+
+TEST(GpuTraining, AGpuCheckpointEvaluatesOnTheCpuAndTheGpuAlike) {
+  GpuRun f;
+  ASSERT_EQ(f.train("run", "--set train.steps=5").exit_code, 0);
+  const std::string eval = fmt::format("eval {} --lengths 64 --max-tokens 256 --device ",
+                                       (f.dir / "run").string());
+  const auto cpu = run_longnet(eval + "cpu"), gpu = run_longnet(eval + "cuda");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  ASSERT_EQ(gpu.exit_code, 0) << gpu.err;
+  std::fprintf(stderr, "cpu:\n%s\ngpu:\n%s\n", cpu.out.c_str(), gpu.out.c_str());
+  // The perplexity cell of each table: the last number on the last line.
+  const auto cell = [](const std::string& table) {
+    const auto end = table.find_last_of("0123456789");
+    const auto begin = table.find_last_of(" |", end) + 1;
+    return std::stod(table.substr(begin, end + 1 - begin));
+  };
+  EXPECT_NEAR(cell(gpu.out), cell(cpu.out), 0.03 * cell(cpu.out));
+}
+
+}  // namespace
+}  // namespace longnet
