@@ -15,48 +15,22 @@ namespace {
 namespace fs = std::filesystem;
 using testing::run_longnet;
 
-// Head dimension 64 (what the CUDA attention computes), two micro-batches a step.
-std::string gpu_experiment(const fs::path& data_dir, int steps) {
-  return fmt::format(R"([model]
-layers = 2
-dim = 128
-heads = 2
-ffn_dim = 256
-
-[attention]
-kind = "dilated"
-segment_lengths = [32, 64]
-dilation_rates = [1, 2]
-
-[data]
-dir = "{}"
-
-[train]
-seq_len = 64
-tokens_per_step = 256
-micro_batch = 2
-steps = {}
-lr = 3e-3
-warmup_steps = 3
-eval_every = 10
-eval_tokens = 256
-checkpoint_every = 5
-log_every = 1
-device = "cuda"
-precision = "bf16"
-deterministic = true
-)",
-                     data_dir.string(), steps);
-}
+// The tiny experiment made GPU-sized: head dimension 64 (what the CUDA attention computes), two
+// micro-batches a step, bf16, deterministic.
+constexpr const char* kOnTheGpu =
+    "--set model.layers=2 --set model.dim=128 --set model.heads=2 --set model.ffn_dim=256 "
+    "--set 'attention.segment_lengths=[32,64]' --set train.seq_len=64 "
+    "--set train.tokens_per_step=256 --set train.lr=3e-3 --set train.checkpoint_every=5 "
+    "--set train.device=cuda --set train.precision=bf16 --set train.deterministic=true";
 
 struct GpuRun {
   GpuRun() {
     testing::write_tiny_corpus(dir / "data");
-    testing::write_file_bytes(dir / "gpu.toml", gpu_experiment(dir / "data", 30));
+    testing::write_file_bytes(dir / "gpu.toml", testing::tiny_experiment(dir / "data", 30));
   }
   testing::ProcessResult train(const std::string& run, const std::string& extra = "") const {
-    return run_longnet(fmt::format("train {} --out {} {}", (dir / "gpu.toml").string(),
-                                   (dir / run).string(), extra));
+    return run_longnet(fmt::format("train {} --out {} {} {}", (dir / "gpu.toml").string(),
+                                   (dir / run).string(), kOnTheGpu, extra));
   }
   // step -> training loss, from the metrics log.
   std::map<int64_t, double> losses(const std::string& run) const {
