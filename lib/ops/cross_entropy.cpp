@@ -18,8 +18,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore
                        shape_string(targets.shape()), shape_string(logits.shape()));
   const Tensor x = reshape(contiguous(logits.detach()), {rows, v});
   const Tensor t = reshape(contiguous(targets.detach()), {rows});
-  // bf16 logits give fp32 losses and statistics (DESIGN.md section 4: the loss is fp32).
-  const DType stats = x.dtype() == DType::bf16 ? DType::f32 : x.dtype();
+  const DType stats = statistics_dtype(x);
   Tensor row_loss = Tensor::empty({rows}, stats, x.device());
   Tensor valid = Tensor::empty({rows}, stats, x.device());
   Tensor lse = Tensor::empty({rows}, stats, x.device());

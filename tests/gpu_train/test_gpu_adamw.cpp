@@ -42,7 +42,7 @@ void expect_same_updates(DType gpu_dtype) {
   const auto cpu_opt = train::make_training_optimizer(cpu, kOptions);
   const auto gpu_opt = train::make_training_optimizer(gpu, kOptions);
   for (int step = 1; step <= 3; ++step) {
-    for (int k = 0; k < 2; ++k)
+    for (int k = 0; k < 2; ++k) {
       for (size_t i = 0; i < gpu_params.size(); ++i) {
         gpu_params[i].tensor.set_grad(gradient(gpu_params[i].tensor, int(i), k, Device::cuda(0)));
         // bf16 gradients are what the GPU adds: the CPU gets the same rounded values, summed.
@@ -51,8 +51,9 @@ void expect_same_updates(DType gpu_dtype) {
         const Tensor sum = k == 0 ? g_cpu : ops::add(cpu_params[i].tensor.grad(), g_cpu);
         cpu_params[i].tensor.set_grad(sum);
       }
-    gpu_opt->add_micro_batch_grads();
-    for (const auto& p : gpu_params) EXPECT_FALSE(p.tensor.grad().defined());  // taken over
+      gpu_opt->add_micro_batch_grads();
+      for (const auto& p : gpu_params) EXPECT_FALSE(p.tensor.grad().defined());  // taken over
+    }
     const optim::GradClip c = cpu_opt->clip(1.0), g = gpu_opt->clip(1.0);
     EXPECT_NEAR(g.norm, c.norm, 1e-5 * c.norm) << "step " << step;
     EXPECT_LT(c.scale, 1.f);
