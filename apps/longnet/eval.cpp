@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "device_option.h"
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "train/evaluate.h"
@@ -28,6 +29,7 @@ struct EvalOptions {
   int64_t prompt_suffix = 128, prompt_samples = 4;
   bool passkey = false;
   int64_t passkey_trials = 5;
+  std::string device = "cpu";
 };
 
 const std::vector<double> kPasskeyDepths = {0.0, 0.25, 0.5, 0.75, 1.0};
@@ -101,7 +103,8 @@ void print_passkey(const EvalOptions& o, const std::vector<train::TrainedRun>& r
 
 void run_eval(const EvalOptions& o) {
   std::vector<train::TrainedRun> runs;
-  for (const auto& path : o.runs) runs.push_back(train::load_trained_run(path));
+  const train::ComputeChoice compute = compute_for(o.device);
+  for (const auto& path : o.runs) runs.push_back(train::load_trained_run(path, compute));
   const config::EvalConfig& defaults = runs.front().config.eval;
   train::EvalTable table{.lengths = o.lengths.empty() ? defaults.lengths : o.lengths, .rows = {}};
   const std::string split = o.split.empty() ? defaults.split : o.split;
@@ -181,6 +184,7 @@ void add_eval_command(CLI::App& app) {
   eval->add_option("--passkey-trials", options->passkey_trials,
                    "Prompts per length and depth for --passkey")
       ->check(CLI::PositiveNumber);
+  add_device_option(*eval, options->device);
   eval->callback([options] { run_eval(*options); });
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "device_option.h"
 #include "common/error.h"
 #include "data/tokenizer.h"
 #include "train/evaluate.h"
@@ -20,6 +21,7 @@ struct PerplexityOptions {
   std::string run;
   std::vector<std::string> files;
   int64_t length = 0;
+  std::string device = "cpu";
 };
 
 std::string read_file(const std::string& path) {
@@ -29,7 +31,7 @@ std::string read_file(const std::string& path) {
 }
 
 void run_perplexity(const PerplexityOptions& o) {
-  const train::TrainedRun run = train::load_trained_run(o.run);
+  const train::TrainedRun run = train::load_trained_run(o.run, compute_for(o.device));
   const data::Tokenizer tokenizer = run.tokenizer();
   const int64_t length = o.length > 0 ? o.length : run.config.train.seq_len;
   fmt::print("| File | Tokens | Loss | Perplexity |\n| --- | ---: | ---: | ---: |\n");
@@ -64,6 +66,7 @@ void add_perplexity_command(CLI::App& app) {
   perplexity->add_option("--length", options->length,
                          "Window length in tokens (default: the training length)")
       ->check(CLI::PositiveNumber);
+  add_device_option(*perplexity, options->device);
   perplexity->callback([options] { run_perplexity(*options); });
 }
 

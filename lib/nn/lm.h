@@ -36,6 +36,7 @@ struct ForwardOptions {
   double dropout = 0.0;
   uint64_t seed = 0;
   uint64_t stream = 0;
+  bool deterministic_attention = true;  // CUDA: attention backward in a fixed order
 };
 
 class LongNetSelfAttention : public Module {
@@ -71,6 +72,8 @@ class LongNetLM : public Module {
             uint64_t seed, const TensorOptions& options = {});
   // ids [B, N] (integer) -> logits [B, N, V]
   Tensor forward(const Tensor& ids, const ForwardOptions& options = {}) const;
+  // Where the parameters live (inputs go there).
+  Device device() const { return embed_tokens.weight.device(); }
 
   config::ModelConfig config;
   Embedding embed_tokens;

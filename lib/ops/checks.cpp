@@ -19,10 +19,14 @@ void check_same_kind(const Tensor& a, const Tensor& b, std::string_view op) {
 
 void check_floating(const Tensor& t, std::string_view op) {
   check_defined(t, op);
-  if (t.dtype() != DType::f32 && t.dtype() != DType::f64)
-    fail<RuntimeError>("{}: needs an f32 or f64 tensor, got {} (cast bf16 first)", op,
-                       dtype_name(t.dtype()));
+  const bool gpu_bf16 = t.dtype() == DType::bf16 && !t.device().is_cpu();
+  if (t.dtype() != DType::f32 && t.dtype() != DType::f64 && !gpu_bf16)
+    fail<RuntimeError>("{}: needs an f32 or f64 tensor (or bf16 on a GPU), got {} on {} (cast "
+                       "first)",
+                       op, dtype_name(t.dtype()), to_string(t.device()));
 }
+
+DType statistics_dtype(const Tensor& t) { return t.dtype() == DType::bf16 ? DType::f32 : t.dtype(); }
 
 void check_rank_at_least(const Tensor& t, int64_t rank, std::string_view op) {
   check_defined(t, op);

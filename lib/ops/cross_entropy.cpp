@@ -18,9 +18,10 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore
                        shape_string(targets.shape()), shape_string(logits.shape()));
   const Tensor x = reshape(contiguous(logits.detach()), {rows, v});
   const Tensor t = reshape(contiguous(targets.detach()), {rows});
-  Tensor row_loss = Tensor::empty({rows}, x.dtype(), x.device());
-  Tensor valid = Tensor::empty({rows}, x.dtype(), x.device());
-  Tensor lse = Tensor::empty({rows}, x.dtype(), x.device());
+  const DType stats = statistics_dtype(x);
+  Tensor row_loss = Tensor::empty({rows}, stats, x.device());
+  Tensor valid = Tensor::empty({rows}, stats, x.device());
+  Tensor lse = Tensor::empty({rows}, stats, x.device());
   backend_for(x.device()).cross_entropy(x, t, ignore_index, row_loss, valid, lse);
   if (autograd::any_requires_grad({logits}))
     autograd::record(row_loss, "cross_entropy", {logits},

@@ -1,6 +1,7 @@
 #pragma once
 // Differentiable cross-entropy of logits [..., V] against integer targets [...]: the mean over
-// rows whose target is not ignore_index (0 when every row is ignored).
+// rows whose target is not ignore_index (0 when every row is ignored). bf16 logits give an f32
+// loss (fp32 statistics).
 #include "tensor/tensor.h"
 
 namespace longnet::ops {

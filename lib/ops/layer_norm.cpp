@@ -19,8 +19,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
   const Tensor in = contiguous(x.detach());
   const Shape rows{x.numel() / std::max<int64_t>(e, 1)};
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  Tensor mean = Tensor::empty(rows, x.dtype(), x.device());
-  Tensor rstd = Tensor::empty(rows, x.dtype(), x.device());
+  Tensor mean = Tensor::empty(rows, statistics_dtype(x), x.device());
+  Tensor rstd = Tensor::empty(rows, statistics_dtype(x), x.device());
   const Tensor w = contiguous(weight.detach()), b = contiguous(bias.detach());
   backend_for(x.device()).layer_norm(in, w, b, eps, y, mean, rstd);
   if (autograd::any_requires_grad({x, weight, bias}))

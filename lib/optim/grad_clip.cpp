@@ -41,12 +41,15 @@ double global_grad_norm(std::span<const ParamRef> params) {
   return std::sqrt(total);
 }
 
-GradClip clip_grad_norm(std::span<const ParamRef> params, double max_norm) {
-  const double norm = global_grad_norm(params);
+GradClip clip_for_norm(double norm, double max_norm) {
   float scale = 1.0f;
   if (max_norm > 0.0 && std::isfinite(norm))
     scale = static_cast<float>(std::min(1.0, max_norm / (norm + 1e-6)));
   return {norm, scale};
+}
+
+GradClip clip_grad_norm(std::span<const ParamRef> params, double max_norm) {
+  return clip_for_norm(global_grad_norm(params), max_norm);
 }
 
 }  // namespace longnet::optim

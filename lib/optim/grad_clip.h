@@ -16,6 +16,9 @@ struct GradClip {
 // chunks in a fixed order, so the result is bit-identical for any number of threads.
 double global_grad_norm(std::span<const ParamRef> params);
 
+// The clipping of a measured norm (one computed elsewhere, e.g. on a GPU).
+GradClip clip_for_norm(double norm, double max_norm);
+
 // max_norm <= 0 disables clipping (scale 1) but still measures the norm.
 GradClip clip_grad_norm(std::span<const ParamRef> params, double max_norm);
 

@@ -26,8 +26,6 @@ constexpr std::string_view kStepPrefix = "step-";
 
 fs::path checkpoints_dir(const fs::path& run_dir) { return run_dir / "checkpoints"; }
 
-std::vector<int64_t> shape_of(const Tensor& t) { return t.shape(); }
-
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail<RuntimeError>("cannot read {}", path.string());
@@ -36,14 +34,14 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-void copy_into(const safetensors::TensorView& from, const Tensor& to, const fs::path& file) {
-  if (from.shape != to.shape())
+void copy_into(const safetensors::TensorView& from, const Shape& shape, float* to,
+               const fs::path& file) {
+  if (from.shape != shape)
     fail<RuntimeError>("{}: tensor {} has shape {}, the model expects {}; the checkpoint was "
                        "written for another model config",
-                       file.string(), from.name, shape_string(from.shape),
-                       shape_string(to.shape()));
+                       file.string(), from.name, shape_string(from.shape), shape_string(shape));
   const auto values = from.f32();
-  std::copy(values.begin(), values.end(), to.data<float>());
+  std::copy(values.begin(), values.end(), to);
 }
 
 void copy_into(const safetensors::TensorView& from, float* to, int64_t size,
@@ -66,6 +64,15 @@ int64_t scalar_i64(const safetensors::File& file, std::string_view name) {
 
 }  // namespace
 
+TrainingTensors cpu_training_tensors(const nn::Module& model, optim::AdamW& optimizer) {
+  TrainingTensors tensors;
+  for (const auto& p : model.named_parameters())
+    tensors.weights.push_back({p.name, p.tensor.shape(), p.tensor.data<float>()});
+  for (const auto& buffer : optimizer.state_buffers())
+    tensors.moments.push_back({buffer.name, {buffer.size}, buffer.data});
+  return tensors;
+}
+
 fs::path checkpoint_path(const fs::path& run_dir, int64_t step) {
   return checkpoints_dir(run_dir) / fmt::format("{}{:08}", kStepPrefix, step);
 }
@@ -76,11 +83,9 @@ fs::path save_checkpoint(const fs::path& run_dir, const CheckpointContents& c, i
   fs::remove_all(partial);
   fs::create_directories(partial);
 
-  const auto params = c.model.named_parameters();
   std::vector<safetensors::TensorData> weights;
-  for (const auto& p : params)
-    weights.push_back({p.name, safetensors::DType::F32, shape_of(p.tensor),
-                       p.tensor.data<float>()});
+  for (const auto& w : c.tensors.weights)
+    weights.push_back({w.name, safetensors::DType::F32, w.shape, w.data});
   safetensors::write_file(partial / kModelFile, weights,
                           {{kTokenizerKey, hex64(c.tokenizer_checksum)},
                            {"longnet.step", std::to_string(c.state.step)}});
@@ -90,12 +95,10 @@ fs::path save_checkpoint(const fs::path& run_dir, const CheckpointContents& c, i
       {"step", safetensors::DType::I64, {}, &scalars[0]},
       {"data_cursor", safetensors::DType::I64, {}, &scalars[1]},
       {"seed", safetensors::DType::I64, {}, &scalars[2]}};
-  for (const auto& buffer : c.optimizer.state_buffers())
-    state.push_back({"optimizer." + buffer.name, safetensors::DType::F32, {buffer.size},
-                     buffer.data});
-  for (const auto& p : params)
-    state.push_back({"master." + p.name, safetensors::DType::F32, shape_of(p.tensor),
-                     p.tensor.data<float>()});
+  for (const auto& m : c.tensors.moments)
+    state.push_back({"optimizer." + m.name, safetensors::DType::F32, m.shape, m.data});
+  for (const auto& w : c.tensors.weights)
+    state.push_back({"master." + w.name, safetensors::DType::F32, w.shape, w.data});
   safetensors::write_file(partial / kStateFile, state);
   write_file_atomically(partial / kConfigFile, c.config_toml);
   write_file_atomically(partial / kCommandFile, c.command_line + "\n");
@@ -151,20 +154,22 @@ uint64_t read_checkpoint_tokenizer(const fs::path& checkpoint) {
 
 void load_model(const fs::path& checkpoint, const nn::Module& model) {
   const safetensors::File file(checkpoint / kModelFile);
-  for (const auto& p : model.named_parameters()) copy_into(file.at(p.name), p.tensor, file.path());
+  for (const auto& p : model.named_parameters()) {
+    if (p.tensor.dtype() != DType::f32 || !p.tensor.device().is_cpu())
+      fail<RuntimeError>("load_model: {} must be an f32 cpu tensor", p.name);
+    copy_into(file.at(p.name), p.tensor.shape(), p.tensor.data<float>(), file.path());
+  }
 }
 
-TrainerState load_trainer_state(const fs::path& checkpoint, const nn::Module& model,
-                                optim::AdamW& optimizer) {
+TrainerState load_trainer_state(const fs::path& checkpoint, const TrainingTensors& into) {
   const safetensors::File file(checkpoint / kStateFile);
   TrainerState state{.step = scalar_i64(file, "step"),
                      .data_cursor = uint64_t(scalar_i64(file, "data_cursor")),
                      .seed = uint64_t(scalar_i64(file, "seed"))};
-  for (const auto& buffer : optimizer.state_buffers())
-    copy_into(file.at("optimizer." + buffer.name), buffer.data, buffer.size, file.path());
-  for (const auto& p : model.named_parameters())
-    copy_into(file.at("master." + p.name), p.tensor, file.path());
-  optimizer.set_steps_taken(state.step);
+  for (const auto& m : into.moments)
+    copy_into(file.at("optimizer." + m.name), m.data, shape_numel(m.shape), file.path());
+  for (const auto& w : into.weights)
+    copy_into(file.at("master." + w.name), w.shape, w.data, file.path());
   return state;
 }
 

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "nn/module.h"
 #include "optim/adamw.h"
@@ -30,9 +31,26 @@ struct TrainerState {
   uint64_t seed = 0;
 };
 
+// fp32 values on the host under a name: a parameter (with its shape) or an optimizer state buffer
+// ("<param>.exp_avg", flat). Read to save, written to load.
+struct HostValues {
+  std::string name;
+  std::vector<int64_t> shape;
+  float* data;
+};
+
+// What a checkpoint stores of a run's numbers: the fp32 (master) weights, in module order, and
+// the optimizer moments.
+struct TrainingTensors {
+  std::vector<HostValues> weights;
+  std::vector<HostValues> moments;
+};
+
+// A CPU run's tensors: the model's f32 parameters and the AdamW state, in place.
+TrainingTensors cpu_training_tensors(const nn::Module& model, optim::AdamW& optimizer);
+
 struct CheckpointContents {
-  const nn::Module& model;
-  optim::AdamW& optimizer;
+  TrainingTensors tensors;
   TrainerState state;
   std::string config_toml;
   std::string command_line;
@@ -59,9 +77,8 @@ uint64_t read_checkpoint_tokenizer(const fs::path& checkpoint);
 // Copies the weights into the model's parameters. RuntimeError naming the file and tensor for a
 // checksum mismatch, a missing tensor or a shape that differs.
 void load_model(const fs::path& checkpoint, const nn::Module& model);
-// Restores the optimizer's moments and step count and the fp32 master weights (into the model's
-// parameters); returns the trainer state.
-TrainerState load_trainer_state(const fs::path& checkpoint, const nn::Module& model,
-                                optim::AdamW& optimizer);
+// Restores the optimizer moments and the fp32 master weights into `into`; returns the trainer
+// state (its step is the optimizer's step count).
+TrainerState load_trainer_state(const fs::path& checkpoint, const TrainingTensors& into);
 
 }  // namespace longnet::train

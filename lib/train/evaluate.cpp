@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "autograd/grad_mode.h"
+#include "ops/create.h"
 #include "ops/cross_entropy.h"
 #include "train/batch.h"
 
@@ -14,10 +15,12 @@ namespace {
 void add_window(const nn::LongNetLM& model, std::span<const uint32_t> window,
                 int64_t attention_block, LossSum& sum) {
   const Batch batch = make_batch(window, 1);
+  const Device device = model.device();
   const Tensor loss = ops::cross_entropy(
-      model.forward(batch.inputs, {.attention_block = attention_block}), batch.targets);
+      model.forward(ops::to_device(batch.inputs, device), {.attention_block = attention_block}),
+      ops::to_device(batch.targets, device));
   const int64_t predicted = int64_t(window.size()) - 1;
-  sum.total += double(loss.item<float>()) * double(predicted);
+  sum.total += double(ops::to_device(loss, Device::cpu()).item<float>()) * double(predicted);
   sum.tokens += predicted;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Perplexity of a model (no gradients): the mean cross-entropy over predicted tokens, exp'd.
+// Perplexity of a model (no gradients): the mean cross-entropy over predicted tokens, exp'd. The
+// model runs on its parameters' device; losses are summed in double on the host.
 #include <cmath>
 #include <cstdint>
 #include <optional>

@@ -5,6 +5,7 @@
 #include "autograd/grad_mode.h"
 #include "common/error.h"
 #include "data/passkey.h"
+#include "ops/create.h"
 #include "ops/cross_entropy.h"
 #include "ops/view.h"
 #include "train/batch.h"
@@ -38,9 +39,11 @@ std::vector<PromptingPoint> prompting_curve(const nn::LongNetLM& model, const To
       int64_t* targets = batch.targets.data<int64_t>();
       std::fill(targets, targets + prefix, kIgnore);
       const Tensor loss = ops::cross_entropy(
-          model.forward(batch.inputs, {.attention_block = block_for(length, block)}),
-          batch.targets, kIgnore);
-      point.suffix_loss.total += double(loss.item<float>()) * double(suffix);
+          model.forward(ops::to_device(batch.inputs, model.device()),
+                        {.attention_block = block_for(length, block)}),
+          ops::to_device(batch.targets, model.device()), kIgnore);
+      point.suffix_loss.total +=
+          double(ops::to_device(loss, Device::cpu()).item<float>()) * double(suffix);
       point.suffix_loss.tokens += suffix;
     }
     curve.push_back(point);
@@ -64,8 +67,11 @@ std::vector<PasskeyCell> passkey_accuracy(const nn::LongNetLM& model,
         std::vector<int64_t> ids(sample.prompt.begin(), sample.prompt.end());
         ids.insert(ids.end(), sample.answer.begin(), sample.answer.end() - 1);
         const int64_t n = int64_t(ids.size());
-        const Tensor logits = ops::contiguous(model.forward(
-            Tensor::from_vector(ids, {1, n}), {.attention_block = block_for(n, block)}));
+        const Tensor logits = ops::contiguous(ops::to_device(
+            ops::cast(model.forward(ops::from_vector(ids, {1, n}, model.device()),
+                                    {.attention_block = block_for(n, block)}),
+                      DType::f32),
+            Device::cpu()));
         const int64_t vocab = logits.size(2);
         const float* row = logits.data<float>();  // contiguous [1, n, V]
         bool correct = true;

@@ -29,10 +29,11 @@ std::string format_rate(double per_second) {
 
 std::string format_step(const StepReport& r) {
   return fmt::format(
-      "step {}/{} | loss {:.4f} | lr {:.2e} | gnorm {:.3g} | {} tok/s | MFU {:.1f}% | mem {} MB "
+      "step {}/{} | loss {:.4f} | lr {:.2e} | gnorm {:.3g} | {} tok/s | MFU {} | mem {} MB "
       "| ETA {}",
       r.step, r.total_steps, r.loss, r.lr, r.grad_norm, format_rate(r.tokens_per_second),
-      100.0 * r.mfu, r.memory_bytes >> 20, format_duration(r.eta_seconds));
+      std::isfinite(r.mfu) ? fmt::format("{:.1f}%", 100.0 * r.mfu) : "n/a",
+      r.memory_bytes >> 20, format_duration(r.eta_seconds));
 }
 
 ProgressLine::ProgressLine(int64_t log_every)

@@ -9,8 +9,8 @@ namespace longnet::train {
 struct StepReport {
   int64_t step, total_steps;
   double loss, lr, grad_norm;
-  double tokens_per_second, mfu;  // mfu in [0, 1]
-  int64_t memory_bytes;           // peak resident memory
+  double tokens_per_second, mfu;  // mfu in [0, 1]; NaN when the peak is unknown (n/a)
+  int64_t memory_bytes;           // peak memory of the device the run uses
   double eta_seconds;
 };
 

@@ -1,11 +1,13 @@
 #include "train/trained_run.h"
 
 #include "common/error.h"
+#include "ops/backend.h"
+#include "ops/create.h"
 #include "train/checkpoint.h"
 
 namespace longnet::train {
 
-TrainedRun load_trained_run(const std::filesystem::path& path) {
+TrainedRun load_trained_run(const std::filesystem::path& path, const ComputeChoice& compute) {
   TrainedRun run;
   run.checkpoint = resolve_checkpoint(path);
   run.run_dir = run.checkpoint.parent_path().parent_path();
@@ -15,6 +17,15 @@ TrainedRun load_trained_run(const std::filesystem::path& path) {
   run.model = std::make_unique<nn::LongNetLM>(run.config.model, run.config.attention,
                                               uint64_t(run.config.train.seed));
   load_model(run.checkpoint, *run.model);
+  if (compute.device.is_cpu() && compute.dtype == DType::f32) return run;
+  auto placed = std::make_unique<nn::LongNetLM>(
+      run.config.model, run.config.attention, uint64_t(run.config.train.seed),
+      nn::TensorOptions{.dtype = compute.dtype, .device = compute.device});
+  const auto from = run.model->named_parameters(), to = placed->named_parameters();
+  for (size_t i = 0; i < from.size(); ++i)
+    ops::backend_for(compute.device).copy(ops::to_device(from[i].tensor, compute.device),
+                                          to[i].tensor);
+  run.model = std::move(placed);
   return run;
 }
 

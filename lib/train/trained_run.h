@@ -8,6 +8,7 @@
 #include "config/experiment.h"
 #include "data/tokenizer.h"
 #include "nn/lm.h"
+#include "train/device_choice.h"
 
 namespace longnet::train {
 
@@ -23,7 +24,9 @@ struct TrainedRun {
   data::Tokenizer tokenizer() const;
 };
 
-// RuntimeError naming the path when there is no checkpoint or it is damaged.
-TrainedRun load_trained_run(const std::filesystem::path& run_or_checkpoint);
+// RuntimeError naming the path when there is no checkpoint or it is damaged. The model is built
+// on `compute` (on a GPU in bf16: the checkpoint's fp32 weights rounded).
+TrainedRun load_trained_run(const std::filesystem::path& run_or_checkpoint,
+                            const ComputeChoice& compute = {Device::cpu(), DType::f32});
 
 }  // namespace longnet::train

@@ -10,39 +10,30 @@
 #include <vector>
 
 #include "common/error.h"
-#include "common/gpu_info.h"
 #include "nn/lm.h"
-#include "nn/optimizer_params.h"
 #include "ops/backward.h"
+#include "ops/create.h"
 #include "ops/cross_entropy.h"
 #include "ops/elementwise.h"
-#include "optim/adamw.h"
-#include "optim/grad_clip.h"
 #include "optim/lr_schedule.h"
 #include "train/batch.h"
 #include "train/checkpoint.h"
+#include "train/device_choice.h"
+#include "train/device_meter.h"
 #include "train/evaluate.h"
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
 #include "train/model_flops.h"
+#include "train/out_of_memory.h"
 #include "train/prepared_corpus.h"
 #include "train/progress_line.h"
 #include "train/run_directory.h"
+#include "train/training_optimizer.h"
 
 namespace longnet::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-void require_cpu(const config::TrainConfig& t) {
-  if (t.device == config::Device::cuda || t.precision == config::Precision::bf16)
-    fail<RuntimeError>(
-        "train.device = \"cuda\" / train.precision = \"bf16\": training on the GPU is not "
-        "available yet (the CUDA backend is not wired into the trainer); use device = \"cpu\" or "
-        "\"auto\"");
-  if (t.device == config::Device::automatic && !visible_gpus().empty())
-    fmt::print(stderr, "train: a GPU is visible, but the trainer runs on the CPU for now\n");
-}
 
 optim::LrSchedule schedule_of(const config::TrainConfig& t) {
   const optim::ScheduleKind kind =
@@ -61,21 +52,21 @@ std::optional<int64_t> injected_nan_step() {
 
 class Trainer {
  public:
-  explicit Trainer(const TrainRequest& request)
+  Trainer(const TrainRequest& request, ComputeChoice compute)
       : request_(request),
         config_(request.config),
+        compute_(compute),
         corpus_(open_prepared_corpus(config_.data.dir)),
         train_stream_(corpus_.open_split(config_.data.train_split)),
         valid_stream_(corpus_.open_split(config_.data.valid_split)) {
     resolve_vocab();
-    model_ = std::make_unique<nn::LongNetLM>(config_.model, config_.attention,
-                                             uint64_t(config_.train.seed));
-    params_ = std::make_unique<nn::OptimizerParams>(*model_);
+    model_ = std::make_unique<nn::LongNetLM>(
+        config_.model, config_.attention, uint64_t(config_.train.seed),
+        nn::TensorOptions{.dtype = compute_.dtype, .device = compute_.device});
     const auto& t = config_.train;
-    adamw_ = std::make_unique<optim::AdamW>(
-        params_->refs(), optim::AdamWOptions{.beta1 = float(t.beta1), .beta2 = float(t.beta2),
-                                             .eps = float(t.eps),
-                                             .weight_decay = float(t.weight_decay)});
+    optimizer_ = make_training_optimizer(
+        *model_, optim::AdamWOptions{.beta1 = float(t.beta1), .beta2 = float(t.beta2),
+                                     .eps = float(t.eps), .weight_decay = float(t.weight_decay)});
     sampler_ = std::make_unique<WindowSampler>(train_stream_, t.seq_len, uint64_t(t.seed));
     config_toml_ = config::experiment_to_toml(config_);
     state_.seed = uint64_t(t.seed);
@@ -94,9 +85,10 @@ class Trainer {
         training_flops(config_.model, nn::attention_spec(config_.attention, config_.model),
                        t.seq_len, t.sequences_per_step());
     const std::optional<int64_t> nan_step = injected_nan_step();
-    progress.note(fmt::format("train: {} parameters, {} steps of {} tokens, run {}",
+    progress.note(fmt::format("train: {} parameters, {} steps of {} tokens, on {}, run {}",
                               model_->parameter_count(), t.steps, t.tokens_per_step,
-                              request_.run_dir.string()));
+                              describe(compute_), request_.run_dir.string()));
+    const double peak = peak_flops(compute_.device);
     const auto start = Clock::now();
     const int64_t first_step = state_.step;
     while (state_.step < t.steps) {
@@ -104,11 +96,12 @@ class Trainer {
       const auto step_start = Clock::now();
       double loss = train_step(step);
       if (nan_step == step) loss = std::numeric_limits<double>::quiet_NaN();
-      const optim::GradClip clip = optim::clip_grad_norm(params_->refs(), t.clip_grad_norm);
+      const optim::GradClip clip = optimizer_->clip(t.clip_grad_norm);
       if (!std::isfinite(loss) || !std::isfinite(clip.norm))
         stop_non_finite(step, loss, clip.norm, progress);
       const double lr = optim::learning_rate(schedule, step);
-      adamw_->step(float(lr), clip.scale);
+      optimizer_->step(float(lr), clip.scale);
+      synchronize(compute_.device);
       state_.step = step;
       state_.data_cursor += uint64_t(t.sequences_per_step());
 
@@ -117,8 +110,8 @@ class Trainer {
       const StepReport report{
           .step = step, .total_steps = t.steps, .loss = loss, .lr = lr, .grad_norm = clip.norm,
           .tokens_per_second = double(t.tokens_per_step) / seconds,
-          .mfu = step_flops / seconds / cpu_peak_flops(),
-          .memory_bytes = peak_memory_bytes(),
+          .mfu = step_flops / seconds / peak,
+          .memory_bytes = peak_device_memory(compute_.device),
           .eta_seconds = elapsed / double(step - first_step) * double(t.steps - step)};
       progress.step(report);
       if (step % t.log_every == 0 || step == t.steps)
@@ -157,16 +150,26 @@ class Trainer {
       fail<RuntimeError>("--resume: checkpoint {} was trained with another tokenizer than the "
                          "corpus in {}",
                          checkpoint.string(), corpus_.dir.string());
-    load_model(checkpoint, *model_);
-    state_ = load_trainer_state(checkpoint, *model_, *adamw_);
+    state_ = optimizer_->load(checkpoint);
   }
 
-  // Forward and backward over every micro-batch of one step; returns the mean loss.
+  // Forward and backward over every micro-batch of one step; returns the mean loss. Running
+  // out of device memory becomes a message that names the sizes to shrink.
   double train_step(int64_t step) {
+    const auto& t = config_.train;
+    try {
+      return accumulate_gradients(step);
+    } catch (const RuntimeError& e) {
+      if (compute_.device.is_cpu() || !is_out_of_memory(e.what())) throw;
+      fail<RuntimeError>("{}", out_of_memory_advice(e.what(), t.micro_batch, t.seq_len));
+    }
+  }
+
+  double accumulate_gradients(int64_t step) {
     const auto& t = config_.train;
     const int64_t micro_batches = t.accumulation_steps();
     std::vector<uint32_t> windows(size_t(t.micro_batch * (t.seq_len + 1)));
-    double loss_sum = 0;
+    std::vector<Tensor> losses;  // read after the last micro-batch: no device sync in between
     for (int64_t m = 0; m < micro_batches; ++m) {
       for (int64_t b = 0; b < t.micro_batch; ++b)
         sampler_->sample(state_.data_cursor + uint64_t(m * t.micro_batch + b),
@@ -175,13 +178,17 @@ class Trainer {
       const Batch batch = make_batch(windows, t.micro_batch);
       const uint64_t stream = (uint64_t(step) * uint64_t(micro_batches) + uint64_t(m)) << 16;
       const Tensor loss = ops::cross_entropy(
-          model_->forward(batch.inputs, {.dropout = config_.model.dropout,
-                                         .seed = uint64_t(t.seed), .stream = stream}),
-          batch.targets);
-      loss_sum += loss.item<float>();
+          model_->forward(ops::to_device(batch.inputs, compute_.device),
+                          {.dropout = config_.model.dropout, .seed = uint64_t(t.seed),
+                           .stream = stream, .deterministic_attention = t.deterministic}),
+          ops::to_device(batch.targets, compute_.device));
+      losses.push_back(loss.detach());
       backward(loss * (1.0 / double(micro_batches)));
+      optimizer_->add_micro_batch_grads();
     }
-    params_->gather_grads();
+    double loss_sum = 0;
+    for (const Tensor& loss : losses)
+      loss_sum += ops::to_device(loss, Device::cpu()).item<float>();
     return loss_sum / double(micro_batches);
   }
 
@@ -211,7 +218,7 @@ class Trainer {
 
   fs::path save() {
     return save_checkpoint(request_.run_dir,
-                           {.model = *model_, .optimizer = *adamw_, .state = state_,
+                           {.tensors = optimizer_->checkpoint_tensors(), .state = state_,
                             .config_toml = config_toml_, .command_line = request_.command_line,
                             .tokenizer_checksum = corpus_.tokenizer_checksum},
                            config_.train.keep_checkpoints);
@@ -219,11 +226,11 @@ class Trainer {
 
   const TrainRequest& request_;
   config::ExperimentConfig config_;
+  ComputeChoice compute_;
   PreparedCorpus corpus_;
   TokenStream train_stream_, valid_stream_;
   std::unique_ptr<nn::LongNetLM> model_;
-  std::unique_ptr<nn::OptimizerParams> params_;
-  std::unique_ptr<optim::AdamW> adamw_;
+  std::unique_ptr<TrainingOptimizer> optimizer_;
   std::unique_ptr<WindowSampler> sampler_;
   TrainerState state_;
   std::string config_toml_;
@@ -232,8 +239,9 @@ class Trainer {
 }  // namespace
 
 void run_training(const TrainRequest& request) {
-  require_cpu(request.config.train);
-  Trainer(request).run();
+  const auto& t = request.config.train;
+  Trainer(request, resolve_compute(t.device, t.precision, gpu_availability(),
+                                     {"train.device", "train.precision"})).run();
 }
 
 }  // namespace longnet::train

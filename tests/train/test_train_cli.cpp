@@ -12,6 +12,7 @@
 
 #include "support/run_process.h"
 #include "tiny_corpus.h"
+#include "train/device_choice.h"
 #include "train/trained_run.h"
 
 namespace longnet {
@@ -234,6 +235,32 @@ TEST(TrainCli, TokensPerStepNotAMultipleOfTheMicroBatchIsAConfigError) {
   const auto r = run_process(f.train("run", "--set train.tokens_per_step=100"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "tokens_per_step")) << r.err;
+}
+
+// On a machine without a usable GPU (this test is skipped where one is visible).
+TEST(TrainCli, DeviceCudaWithoutAGpuIsAConfigErrorForTrainAndEval) {
+  if (train::gpu_availability().visible_gpus > 0 && train::gpu_availability().cuda_built)
+    GTEST_SKIP() << "a GPU is visible";
+  Fixture f;
+  const auto r = run_process(f.train("run", "--set train.device=cuda"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "train.device = \"cuda\"")) << r.err;
+  EXPECT_FALSE(fs::exists(f.dir / "run/checkpoints"));
+  ASSERT_EQ(run_process(f.train("run", "--set train.steps=1")).exit_code, 0);
+  const auto eval = run_process(
+      fmt::format("{} eval {} --device cuda", LONGNET_BIN, (f.dir / "run").string()));
+  EXPECT_EQ(eval.exit_code, 2);
+  EXPECT_TRUE(contains(eval.err, "--device = \"cuda\"")) << eval.err;
+}
+
+TEST(TrainCli, PrecisionBf16WithAutoDeviceAndNoGpuNamesThePrecisionKey) {
+  if (train::gpu_availability().visible_gpus > 0 && train::gpu_availability().cuda_built)
+    GTEST_SKIP() << "a GPU is visible";
+  Fixture f;
+  const auto r =
+      run_process(f.train("run", "--set train.device=auto --set train.precision=bf16"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "train.precision = \"bf16\"")) << r.err;
 }
 
 }  // namespace
