@@ -1,7 +1,9 @@
 #pragma once
-// The numbered forward variants of the attention kernel lab, all with the library's signature.
-// The library's forward is 08 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu).
+// The numbered variants of the attention kernel lab, all with the library's signatures.
+// The library's forward is 08 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu), its
+// backward 11 (lib/attention/cuda/backward.cu).
 #include "attention/cuda/attention_cuda.h"
+#include "gpu_attention_run.h"
 
 namespace longnet::attention::lab {
 
@@ -29,6 +31,40 @@ template <int Warps, int MTiles, int Warps128, int MTiles128>
 void flash_shape_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                          Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                          float* lse, const CudaLaunch& launch);
+
+// Backward variants, with the signature of attention_backward_cuda (the flag is ignored: all of
+// them run our kernels, which are deterministic). They run inside the library's backward frame
+// (cuda_detail::backward_with: same passes, workspace, D and final casts).
+
+// 09: WMMA with every tile staged in shared memory; the library's until session 2
+// (09_wmma_backward.cu).
+void wmma_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                   Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<const bf16_bits> o,
+                   Bnhd<const bf16_bits> d_o, const float* lse, Bnhd<bf16_bits> dq,
+                   Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool, const CudaLaunch& launch);
+
+// 10-11: lib/attention/cuda/flash_backward.cuh with Warps warps per CTA (16 owned rows each),
+// streamed tiles of 64 rows, except the dK/dV kernel's at Dh 128: KeyVisit128
+// (10_11_flash_backward_shapes.cu).
+template <int Warps, int KeyVisit128>
+void flash_shape_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                          Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v,
+                          Bnhd<const bf16_bits> o, Bnhd<const bf16_bits> d_o, const float* lse,
+                          Bnhd<bf16_bits> dq, Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool,
+                          const CudaLaunch& launch);
+
+struct BackwardVariant {
+  const char* name;
+  testing::BackwardFn backward;
+};
+
+inline constexpr BackwardVariant kBackwardVariants[] = {
+    {"09_bwd_wmma", wmma_backward},
+    // 4 warps x 16 rows (64 owned rows per CTA).
+    {"10_bwd_flash_w4", flash_shape_backward<4, 32>},
+    // 8 warps x 16 rows (128 owned rows): half the streamed copies per FLOP. The library's.
+    {"11_bwd_flash_w8", flash_shape_backward<8, 32>},
+};
 
 // n random bf16 values of unit variance, drawn on the device (device_fill.cu).
 void fill_random_bf16(uint16_t* out, size_t n, uint64_t seed);

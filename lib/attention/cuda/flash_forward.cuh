@@ -43,19 +43,6 @@ struct FlashForward {
   }
 };
 
-// Scales the 8 values at `tile` (dims col..col+7) by exp2(rate[p] * d) per dim pair.
-__device__ inline void scale_chunk(bf16* tile, const float (&rate)[4], float d) {
-  uint4 bits = *reinterpret_cast<const uint4*>(tile);
-  __nv_bfloat162* pairs = reinterpret_cast<__nv_bfloat162*>(&bits);
-#pragma unroll
-  for (int t = 0; t < 4; ++t) {
-    const float f = fast_exp2(rate[t] * d);
-    const float2 x = __bfloat1622float2(pairs[t]);
-    pairs[t] = __floats2bfloat162_rn(x.x * f, x.y * f);
-  }
-  *reinterpret_cast<uint4*>(tile) = bits;
-}
-
 template <int Dh, int Warps, int MTiles>
 __global__ void __launch_bounds__(32 * Warps)
     flash_forward_kernel(Pass pass, CallGeometry g, View qv, View kv, View vv, float* o_acc,

@@ -71,4 +71,59 @@ __device__ inline uint32_t pack_bf16(float lo, float hi) {
   return *reinterpret_cast<const uint32_t*>(&v);
 }
 
+// Scales the 8 values at `tile` (dims col..col+7) by exp2(rate[p] * d) per dim pair.
+__device__ inline void scale_chunk(__nv_bfloat16* tile, const float (&rate)[4], float d) {
+  uint4 bits = *reinterpret_cast<const uint4*>(tile);
+  __nv_bfloat162* pairs = reinterpret_cast<__nv_bfloat162*>(&bits);
+#pragma unroll
+  for (int t = 0; t < 4; ++t) {
+    const float f = fast_exp2(rate[t] * d);
+    const float2 x = __bfloat1622float2(pairs[t]);
+    pairs[t] = __floats2bfloat162_rn(x.x * f, x.y * f);
+  }
+  *reinterpret_cast<uint4*>(tile) = bits;
+}
+
+
+// One warp's s[16 x Cols] = A[16 x Dh] B[Cols x Dh]^T from swizzled shared tiles: A's rows r0..
+// r0 + 15, B's rows 0..Cols-1 (the forward's Q K^T as the backward's S, S^T, dP and dP^T).
+template <int Dh, int Cols>
+__device__ inline void warp_scores(float (&s)[Cols / 8][4], const __nv_bfloat16* a, int r0,
+                                   const __nv_bfloat16* b, int lane) {
+#pragma unroll
+  for (int kk = 0; kk < Dh / 16; ++kk) {
+    uint32_t af[4];
+    ldmatrix_x4(af, a + swizzled<Dh>(r0 + lane % 16, kk * 16 + lane / 16 * 8));
+#pragma unroll
+    for (int n = 0; n < Cols / 8; n += 2) {
+      uint32_t bf[4];
+      ldmatrix_x4(bf, b + swizzled<Dh>(n * 8 + lane % 8 + lane / 16 * 8, kk * 16 + lane / 8 % 2 * 8));
+      mma16816(s[n], af, bf[0], bf[1]);
+      mma16816(s[n + 1], af, bf[2], bf[3]);
+    }
+  }
+}
+
+// One warp's acc[16 x Dh] += p[16 x Cols] Y[Cols x Dh]: p (fp32 accumulator fragments) becomes
+// the A operand by packing, Y comes from a swizzled shared tile by ldmatrix.trans (the forward's
+// P V as the backward's dV, dK and dQ products).
+template <int Dh, int Cols>
+__device__ inline void warp_add_product(float (&acc)[Dh / 8][4], const float (&p)[Cols / 8][4],
+                                        const __nv_bfloat16* y, int lane) {
+#pragma unroll
+  for (int kk = 0; kk < Cols / 16; ++kk) {
+    const uint32_t pa[4] = {pack_bf16(p[2 * kk][0], p[2 * kk][1]),
+                            pack_bf16(p[2 * kk][2], p[2 * kk][3]),
+                            pack_bf16(p[2 * kk + 1][0], p[2 * kk + 1][1]),
+                            pack_bf16(p[2 * kk + 1][2], p[2 * kk + 1][3])};
+#pragma unroll
+    for (int n = 0; n < Dh / 8; n += 2) {
+      uint32_t yb[4];
+      ldmatrix_x4_trans(yb, y + swizzled<Dh>(kk * 16 + lane % 8 + lane / 8 % 2 * 8, n * 8 + lane / 16 * 8));
+      mma16816(acc[n], pa, yb[0], yb[1]);
+      mma16816(acc[n + 1], pa, yb[2], yb[3]);
+    }
+  }
+}
+
 }  // namespace longnet::attention::cuda_detail
