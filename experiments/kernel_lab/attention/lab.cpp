@@ -176,6 +176,31 @@ std::vector<Case> timing_cases() {
   };
 }
 
+void profile_backward(int reps) {
+  const Case c = timing_cases().front();
+  const Problem& p = c.p;
+  const testing::Inputs in = testing::random_inputs(p, 7);
+  const size_t q_elems = p.batch * p.q_len * p.heads * p.head_dim;
+  DeviceBuffer qkv(in.qkv.size() * 2), d_o(in.d_o.size() * 2), o(q_elems * 2),
+      lse(p.batch * p.heads * p.q_len * 4), dq(q_elems * 2), dk(q_elems * 2), dv(q_elems * 2),
+      ws(attention_backward_workspace_bytes(c.spec, p));
+  qkv.upload(in.qkv.data(), in.qkv.size() * 2);
+  d_o.upload(in.d_o.data(), in.d_o.size() * 2);
+  const auto* base = qkv.as<const uint16_t>();
+  const testing::Operand rows = testing::contiguous(p, p.q_len);
+  const CudaLaunch launch{ws.as<void>(), ws.bytes(), nullptr};
+  attention_forward_cuda(c.spec, p, in.q.view(base), in.k.view(base), in.v.view(base),
+                         rows.view(o.as<uint16_t>()), lse.as<float>(), launch);
+  for (int i = 0; i < reps; ++i) {
+    attention_backward_cuda(c.spec, p, in.q.view(base), in.k.view(base), in.v.view(base),
+                            rows.view(o.as<const uint16_t>()),
+                            in.d_o_at.view(d_o.as<const uint16_t>()), lse.as<const float>(),
+                            rows.view(dq.as<uint16_t>()), rows.view(dk.as<uint16_t>()),
+                            rows.view(dv.as<uint16_t>()), true, launch);
+  }
+  testing::check_cuda_call(cudaDeviceSynchronize(), "profile");
+}
+
 void benchmark(int reps, bool forward) {
   const std::vector<Case> cases = timing_cases();
   std::printf("\n# timings: median of %d after 2 warm-up runs; TFLOP/s by forward_flops()\n", reps);
@@ -263,11 +288,18 @@ void benchmark_layer(int reps) {
 }  // namespace
 }  // namespace longnet::attention::lab
 
-// attention_lab [reps] [backward]: with "backward", only the backward variants.
+// attention_lab [reps] [backward | profile]: "backward" checks and times only the backward
+// variants; "profile" only runs the library's backward `reps` times on the bar's case, for a
+// profiler (no checks, no output).
 int main(int argc, char** argv) {
   using namespace longnet::attention::lab;
   const int reps = argc > 1 ? std::atoi(argv[1]) : 10;
-  const bool all = !(argc > 2 && std::string(argv[2]) == "backward");
+  const std::string mode = argc > 2 ? argv[2] : "";
+  if (mode == "profile") {
+    profile_backward(reps);
+    return 0;
+  }
+  const bool all = mode != "backward";
   bool ok = check_backward_variants();
   if (all) ok &= check_variants();
   benchmark(reps, all);

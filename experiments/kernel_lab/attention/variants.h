@@ -3,6 +3,7 @@
 // The library's forward is 08 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu), its
 // backward 11 (lib/attention/cuda/backward.cu).
 #include "attention/cuda/attention_cuda.h"
+#include "attention/cuda/pass.h"
 #include "gpu_attention_run.h"
 
 namespace longnet::attention::lab {
@@ -43,15 +44,20 @@ void wmma_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                    Bnhd<const bf16_bits> d_o, const float* lse, Bnhd<bf16_bits> dq,
                    Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool, const CudaLaunch& launch);
 
-// 10-11: lib/attention/cuda/flash_backward.cuh with Warps warps per CTA (16 owned rows each),
-// streamed tiles of 64 rows, except the dK/dV kernel's at Dh 128: KeyVisit128
-// (10_11_flash_backward_shapes.cu).
-template <int Warps, int KeyVisit128>
+// 10-13: lib/attention/cuda/flash_backward.cuh with CTA shapes (warps, 16-row tiles per warp,
+// streamed rows) for the dK/dV and the dQ kernel at Dh 64 and 128 (10_13_flash_backward_shapes.cu).
+template <cuda_detail::BackwardShape K64, cuda_detail::BackwardShape Q64,
+          cuda_detail::BackwardShape K128, cuda_detail::BackwardShape Q128>
 void flash_shape_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                           Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v,
                           Bnhd<const bf16_bits> o, Bnhd<const bf16_bits> d_o, const float* lse,
                           Bnhd<bf16_bits> dq, Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool,
                           const CudaLaunch& launch);
+
+// The CTA shapes variants 10-13 use.
+using cuda_detail::BackwardShape;
+inline constexpr BackwardShape kW4{4, 1, 64}, kW4Half{4, 1, 32}, kW8{8, 1, 64}, kW8Half{8, 1, 32},
+    kW4x2{4, 2, 32}, kW8x2{8, 2, 32};
 
 struct BackwardVariant {
   const char* name;
@@ -60,10 +66,15 @@ struct BackwardVariant {
 
 inline constexpr BackwardVariant kBackwardVariants[] = {
     {"09_bwd_wmma", wmma_backward},
-    // 4 warps x 16 rows (64 owned rows per CTA).
-    {"10_bwd_flash_w4", flash_shape_backward<4, 32>},
+    // 4 warps x 16 rows (64 owned rows per CTA); 64 streamed rows (dK/dV at Dh 128: 32).
+    {"10_bwd_flash_w4", flash_shape_backward<kW4, kW4, kW4Half, kW4>},
     // 8 warps x 16 rows (128 owned rows): half the streamed copies per FLOP. The library's.
-    {"11_bwd_flash_w8", flash_shape_backward<8, 32>},
+    {"11_bwd_flash_w8", flash_shape_backward<kW8, kW8, kW8Half, kW8>},
+    // 11 with the Dh 64 dQ kernel as 4 warps x 2 tiles of 16 rows, 32 streamed rows (each
+    // fragment feeds two mma). Two tiles in the dK/dV kernel spill (440 bytes reloaded).
+    {"12_bwd_flash_q_w4x2", flash_shape_backward<kW8, kW4x2, kW8Half, kW8>},
+    // 11 with the Dh 64 dQ kernel as 8 warps x 2 tiles (256 owned rows), 32 streamed rows.
+    {"13_bwd_flash_q_w8x2", flash_shape_backward<kW8, kW8x2, kW8Half, kW8>},
 };
 
 // n random bf16 values of unit variance, drawn on the device (device_fill.cu).

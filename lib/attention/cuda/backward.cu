@@ -11,8 +11,12 @@ void backward_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_
                    View k, View v, View d_o, const float* lse, const float* dsum, float* dq_acc,
                    float* dk_acc, float* dv_acc, void* stream) {
   const FlashBackwardArgs a{q, k, v, d_o, lse, dsum, dq_acc, dk_acc, dv_acc};
-  if (head_dim == 64) return launch_flash_backward<64, 8, 64, 64>(pass, g, batch, a, stream);
-  launch_flash_backward<128, 8, 32, 64>(pass, g, batch, a, stream);
+  if (head_dim == 64) {
+    return launch_flash_backward<64, BackwardShape{8, 1, 64}, BackwardShape{8, 1, 64}>(
+        pass, g, batch, a, stream);
+  }
+  launch_flash_backward<128, BackwardShape{8, 1, 32}, BackwardShape{8, 1, 64}>(pass, g, batch, a,
+                                                                               stream);
 }
 
 }  // namespace longnet::attention::cuda_detail

@@ -4,12 +4,13 @@
 // dS = P (dP - D) with D = rowsum(dO * O) is that softmax's exact gradient. Two kernels, each
 // the sole writer of its rows, so there are no atomics and the result is the same bits on every
 // run (passes run one after the other on the stream, so they add up in a fixed order):
-// - KeyOwner: a CTA owns 16 * Warps keys of a group (K, V kept in shared memory) and streams
+// - KeyOwner: a CTA owns a tile of a group's keys (K, V kept in shared memory) and streams
 //   the query tiles that see them (Q, dO, lse, D): S^T = K Q^T, dP^T = V dO^T, then
 //   dV += P^T dO and dK += dS^T Q in registers.
-// - query owner: a CTA owns 16 * Warps queries (Q, dO) and streams key tiles (K, V):
+// - query owner: a CTA owns a tile of queries (Q, dO) and streams key tiles (K, V):
 //   S = Q K^T, dP = dO V^T, dQ += dS K.
-// A warp owns 16 rows; scores, dP, P, dS and the accumulators stay in registers (P and dS become
+// A warp owns Tiles tiles of 16 rows (each streamed fragment feeds all of them); scores, dP, P,
+// dS and the accumulators stay in registers (P and dS become
 // A operands by packing); streamed tiles go through two cp.async stages of XOR-swizzled rows
 // read in place at their row-map positions, fragments by ldmatrix (.trans for the right-hand
 // side of the accumulating products), as in flash_forward.cuh.
@@ -25,9 +26,11 @@
 
 namespace longnet::attention::cuda_detail {
 
-template <int Dh, int Warps, int Visit, bool KeyOwner>
+// Kernels take the shape as plain ints (nvcc's launch stubs do not take class-type template
+// parameters).
+template <int Dh, int Warps, int Tiles, int Visit, bool KeyOwner>
 struct FlashBackward {
-  static constexpr int kOwn = 16 * Warps;  // owned rows per CTA
+  static constexpr int kOwn = 16 * Tiles * Warps;  // owned rows per CTA
   static constexpr int kThreads = 32 * Warps;
   static constexpr int kChunks = Dh / 8;               // 16-byte chunks per row
   static constexpr int kRowStep = kThreads / kChunks;  // rows one pass of the CTA copies
@@ -36,7 +39,7 @@ struct FlashBackward {
   // own_a, own_b: K, V (KeyOwner) or Q, dO; vis_x, vis_y: two stages of Q, dO (KeyOwner) or K, V.
   __nv_bfloat16 *own_a, *own_b, *vis_x, *vis_y;
   int64_t *own_pos, *vis_pos;  // vis_pos: two stages
-  float2* vis_stats;           // KeyOwner: (lse log2, D) of the streamed queries, two stages
+  float *vis_lse, *vis_dsum;   // KeyOwner: lse and D of the streamed queries, two stages
 
   __host__ __device__ static size_t carve(uintptr_t base, FlashBackward* out) {
     SmemCarver c{base};
@@ -47,7 +50,8 @@ struct FlashBackward {
     t.vis_y = c.take<__nv_bfloat16>(2 * Visit * Dh);
     t.own_pos = c.take<int64_t>(kOwn);
     t.vis_pos = c.take<int64_t>(2 * Visit);
-    t.vis_stats = c.take<float2>(2 * Visit);
+    t.vis_lse = c.take<float>(2 * Visit);
+    t.vis_dsum = c.take<float>(2 * Visit);
     if (out) *out = t;
     return c.used;
   }
@@ -60,14 +64,15 @@ struct FlashBackwardArgs {
   float *dq_acc, *dk_acc, *dv_acc;
 };
 
-// (lse in base 2, D) of the query at global position qp; lse +inf where the query has no key,
-// so exp2(s - lse) is 0 there.
-__device__ inline float2 query_stats(const FlashBackwardArgs& a, const CallGeometry& g, int64_t b,
-                                     int h, int64_t qp) {
-  if (qp < 0) return {INFINITY, 0.0f};
-  const int64_t at = (b * g.heads + h) * g.q_len + (qp - g.q_start);
-  const float lse = a.lse[at];
-  return {lse == -INFINITY ? INFINITY : lse * kLog2e, a.dsum[at]};
+// Where the row statistics (lse, D) of the query at global position qp are.
+__device__ inline int64_t stats_index(const CallGeometry& g, int64_t b, int h, int64_t qp) {
+  return (b * g.heads + h) * g.q_len + (qp - g.q_start);
+}
+
+// (lse in base 2, D) from a query's lse and D; lse +inf where the query sees no key, so
+// exp2(s - lse) is 0 there.
+__device__ inline float2 base2_stats(float lse, float dsum) {
+  return {lse == -INFINITY ? INFINITY : lse * kLog2e, dsum};
 }
 
 // out[row] += factor * acc for this lane's two rows (positions pos[0..1], -1: none) of a
@@ -76,13 +81,13 @@ __device__ inline float2 query_stats(const FlashBackwardArgs& a, const CallGeome
 template <int Dh>
 __device__ inline void add_owned_rows(float* out, const float (&acc)[Dh / 8][4],
                                       const int64_t (&pos)[2], int64_t row_start, int64_t len,
-                                      int64_t heads, int64_t b, int h, int t,
+                                      int64_t b, int h, int t,
                                       const CallGeometry& g, bool decay, int64_t origin,
                                       float sign, float scale) {
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     if (pos[r] < 0) continue;
-    float* row = out + ((b * len + pos[r] - row_start) * heads + h) * Dh + 2 * t;
+    float* row = out + ((b * len + pos[r] - row_start) * g.heads + h) * Dh + 2 * t;
     const float d = sign * static_cast<float>(pos[r] - origin);
 #pragma unroll
     for (int n = 0; n < Dh / 8; ++n) {
@@ -95,11 +100,11 @@ __device__ inline void add_owned_rows(float* out, const float (&acc)[Dh / 8][4],
   }
 }
 
-template <int Dh, int Warps, int Visit, bool KeyOwner>
+template <int Dh, int Warps, int M, int Visit, bool KeyOwner>
 __global__ void __launch_bounds__(32 * Warps)
     flash_backward_kernel(Pass pass, CallGeometry g, FlashBackwardArgs a, int64_t first_group,
                           int64_t tiles_per_group) {
-  using F = FlashBackward<Dh, Warps, Visit, KeyOwner>;
+  using F = FlashBackward<Dh, Warps, M, Visit, KeyOwner>;
   extern __shared__ __align__(128) unsigned char smem[];
   F sm;
   F::carve(reinterpret_cast<uintptr_t>(smem), &sm);
@@ -114,7 +119,7 @@ __global__ void __launch_bounds__(32 * Warps)
   if (w.rows == 0) return;
 
   const int tid = threadIdx.x, lane = tid % 32, gr = lane / 4, t = lane % 4;
-  const int r0 = tid / 32 * 16;             // this warp's first owned row
+  const int r0 = tid / 32 * 16 * M;         // this warp's first owned row
   const int my_row = tid / F::kChunks;      // first row this thread copies
   const int my_col = tid % F::kChunks * 8;  // the dims it copies
   const RowMap own = KeyOwner ? w.grp.k : w.grp.q, vis = KeyOwner ? w.grp.q : w.grp.k;
@@ -148,14 +153,17 @@ __global__ void __launch_bounds__(32 * Warps)
       const int r = my_row + i * F::kRowStep;
       const bool ok = r < rows_v;
       const int64_t pos = ok ? vis.pos(m0 + r) : -1;
-      if (my_col == 0) {
-        sm.vis_pos[stage * Visit + r] = pos;
-        if constexpr (KeyOwner) sm.vis_stats[stage * Visit + r] = query_stats(a, g, b, h, pos);
-      }
+      if (my_col == 0) sm.vis_pos[stage * Visit + r] = pos;
       const int64_t row = ok ? pos - vis_start : 0;
       const int dst = stage * Visit * Dh + swizzled<Dh>(r, my_col);
       cp_async16(sm.vis_x + dst, vis_x.data + row * vis_x.stride_n + my_col, ok);
       cp_async16(sm.vis_y + dst, vis_y.data + row * vis_y.stride_n + my_col, ok);
+    }
+    if (KeyOwner && tid < Visit) {  // the queries' lse and D, in flight with their rows
+      const bool ok = tid < rows_v;
+      const int64_t at = ok ? stats_index(g, b, h, vis.pos(m0 + tid)) : 0;
+      cp_async4(sm.vis_lse + stage * Visit + tid, a.lse + at, ok);
+      cp_async4(sm.vis_dsum + stage * Visit + tid, a.dsum + at, ok);
     }
   };
 
@@ -174,18 +182,26 @@ __global__ void __launch_bounds__(32 * Warps)
     }
   }
   __syncthreads();
-  const int64_t own_pos[2] = {sm.own_pos[r0 + gr], sm.own_pos[r0 + gr + 8]};
-  float2 own_stats[2] = {};  // query owner: its rows' (lse log2, D)
-  if constexpr (!KeyOwner) {
-    own_stats[0] = query_stats(a, g, b, h, own_pos[0]);
-    own_stats[1] = query_stats(a, g, b, h, own_pos[1]);
+  int64_t own_pos[M][2];     // this lane's rows: gr and gr + 8 of each of its warp's tiles
+  float2 own_stats[M][2] = {};  // query owner: their (lse log2, D)
+#pragma unroll
+  for (int mt = 0; mt < M; ++mt) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      own_pos[mt][r] = sm.own_pos[r0 + mt * 16 + gr + 8 * r];
+      if constexpr (!KeyOwner) {
+        const int64_t at = stats_index(g, b, h, own_pos[mt][r]);
+        own_stats[mt][r] = own_pos[mt][r] < 0 ? float2{INFINITY, 0.0f}
+                                               : base2_stats(a.lse[at], a.dsum[at]);
+      }
+    }
   }
 
   constexpr int kCols = Visit / 8;
   const float inv_sqrt = rsqrtf(static_cast<float>(Dh));
   const float scale_log2 = kLog2e * inv_sqrt;
-  float acc_a[Dh / 8][4] = {};  // dK (KeyOwner) or dQ, before the XPOS factor and 1/sqrt(Dh)
-  float acc_b[KeyOwner ? Dh / 8 : 1][4] = {};  // dV
+  float acc_a[M][Dh / 8][4] = {};  // dK (KeyOwner) or dQ, before the XPOS factor and 1/sqrt(Dh)
+  float acc_b[M][KeyOwner ? Dh / 8 : 1][4] = {};  // dV
 
   for (int64_t it = 0; it < n_tiles; ++it) {
     const int stage = static_cast<int>(it & 1);
@@ -213,59 +229,78 @@ __global__ void __launch_bounds__(32 * Warps)
     const __nv_bfloat16* ys = sm.vis_y + stage * Visit * Dh;
     const int64_t* vpos = sm.vis_pos + stage * Visit;
 
-    float s[kCols][4] = {}, dp[kCols][4] = {};
-    warp_scores<Dh, Visit>(s, sm.own_a, r0, xs, lane);
-    warp_scores<Dh, Visit>(dp, sm.own_b, r0, ys, lane);
+    float s[M][kCols][4] = {}, dp[M][kCols][4] = {};
+    warp_scores<Dh, M, Visit>(s, sm.own_a, r0, xs, lane);
+    warp_scores<Dh, M, Visit>(dp, sm.own_b, r0, ys, lane);
+    float2 col_stats[kCols][2];  // KeyOwner: of this lane's columns n * 8 + 2t + c
+    if constexpr (KeyOwner) {
+#pragma unroll
+      for (int n = 0; n < kCols; ++n) {
+#pragma unroll
+        for (int c = 0; c < 2; ++c) {
+          const int col = stage * Visit + n * 8 + 2 * t + c;
+          col_stats[n][c] = base2_stats(sm.vis_lse[col], sm.vis_dsum[col]);
+        }
+      }
+    }
     // Only a partial tile or one crossing the causal diagonal needs the mask.
     const bool masked =
         rows_v < Visit ||
         (pass.causal && (KeyOwner ? vpos[0] < sm.own_pos[w.rows - 1] : vpos[rows_v - 1] > origin));
 #pragma unroll
-    for (int n = 0; n < kCols; ++n) {
+    for (int mt = 0; mt < M; ++mt) {
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int col = n * 8 + 2 * t + e % 2;
-        const float2 st = KeyOwner ? sm.vis_stats[stage * Visit + col] : own_stats[e / 2];
-        float p = fast_exp2(fmaf(s[n][e], scale_log2, -st.x));
-        if (masked) {
-          const int64_t mine = own_pos[e / 2], other = vpos[col];
-          if (!(KeyOwner ? attends(other, mine, pass.causal) : attends(mine, other, pass.causal))) {
-            p = 0.0f;
+      for (int n = 0; n < kCols; ++n) {
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int col = n * 8 + 2 * t + e % 2;
+          const float2 st = KeyOwner ? col_stats[n][e % 2] : own_stats[mt][e / 2];
+          float p = fast_exp2(fmaf(s[mt][n][e], scale_log2, -st.x));
+          if (masked) {
+            const int64_t mine = own_pos[mt][e / 2], other = vpos[col];
+            if (!(KeyOwner ? attends(other, mine, pass.causal)
+                           : attends(mine, other, pass.causal))) {
+              p = 0.0f;
+            }
           }
+          s[mt][n][e] = p;
+          dp[mt][n][e] = p * (dp[mt][n][e] - st.y);
         }
-        s[n][e] = p;
-        dp[n][e] = p * (dp[n][e] - st.y);
       }
     }
-    warp_add_product<Dh, Visit>(acc_a, dp, xs, lane);
-    if constexpr (KeyOwner) warp_add_product<Dh, Visit>(acc_b, s, ys, lane);
+    warp_add_product<Dh, M, Visit>(acc_a, dp, xs, lane);
+    if constexpr (KeyOwner) warp_add_product<Dh, M, Visit>(acc_b, s, ys, lane);
     __syncthreads();  // this stage is free for the tile after next
   }
   cp_async_wait<0>();  // nothing in flight at exit
   if (n_tiles == 0) return;
 
-  if constexpr (KeyOwner) {
-    add_owned_rows<Dh>(a.dk_acc, acc_a, own_pos, g.kv_start, g.kv_len, g.heads, b, h, t, g,
-                       g.xpos, origin, own_sign, inv_sqrt);
-    add_owned_rows<Dh>(a.dv_acc, acc_b, own_pos, g.kv_start, g.kv_len, g.heads, b, h, t, g,
-                       false, 0, 0.0f, 1.0f);
-  } else {
-    add_owned_rows<Dh>(a.dq_acc, acc_a, own_pos, g.q_start, g.q_len, g.heads, b, h, t, g,
-                       g.xpos, origin, own_sign, inv_sqrt);
+#pragma unroll
+  for (int mt = 0; mt < M; ++mt) {
+    if constexpr (KeyOwner) {
+      add_owned_rows<Dh>(a.dk_acc, acc_a[mt], own_pos[mt], g.kv_start, g.kv_len, b, h, t, g,
+                         g.xpos, origin, own_sign, inv_sqrt);
+      add_owned_rows<Dh>(a.dv_acc, acc_b[mt], own_pos[mt], g.kv_start, g.kv_len, b, h, t, g,
+                         false, 0, 0.0f, 1.0f);
+    } else {
+      add_owned_rows<Dh>(a.dq_acc, acc_a[mt], own_pos[mt], g.q_start, g.q_len, b, h, t, g,
+                         g.xpos, origin, own_sign, inv_sqrt);
+    }
   }
 }
 
-// dK, dV (one kernel) and dQ (a second) of one pass, added into the fp32 accumulators. Owned
-// tiles of 16 * Warps rows; streamed tiles of KeyVisit queries (KeyOwner) and QueryVisit keys.
-template <int Dh, int Warps, int KeyVisit, int QueryVisit>
+// dK, dV (one kernel, CTAs of shape KeyShape) and dQ (a second, QueryShape) of one pass, added
+// into the fp32 accumulators.
+template <int Dh, BackwardShape KeyShape, BackwardShape QueryShape>
 void launch_flash_backward(const Pass& pass, const CallGeometry& g, int64_t batch,
                            const FlashBackwardArgs& a, void* stream) {
-  using K = FlashBackward<Dh, Warps, KeyVisit, true>;
-  using Q = FlashBackward<Dh, Warps, QueryVisit, false>;
-  launch_pass_kernel<K::kThreads>(flash_backward_kernel<Dh, Warps, KeyVisit, true>,
+  constexpr BackwardShape k = KeyShape, q = QueryShape;
+  using K = FlashBackward<Dh, k.warps, k.tiles, k.visit, true>;
+  using Q = FlashBackward<Dh, q.warps, q.tiles, q.visit, false>;
+  launch_pass_kernel<K::kThreads>(flash_backward_kernel<Dh, k.warps, k.tiles, k.visit, true>,
                                   K::carve(0, nullptr), key_tiling(pass, g, K::kOwn), g, batch,
                                   stream, pass, g, a);
-  launch_pass_kernel<Q::kThreads>(flash_backward_kernel<Dh, Warps, QueryVisit, false>,
+  launch_pass_kernel<Q::kThreads>(flash_backward_kernel<Dh, q.warps, q.tiles, q.visit, false>,
                                   Q::carve(0, nullptr), query_tiling(pass, g, Q::kOwn), g, batch,
                                   stream, pass, g, a);
 }
