@@ -44,8 +44,8 @@ void wmma_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                    Bnhd<const bf16_bits> d_o, const float* lse, Bnhd<bf16_bits> dq,
                    Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool, const CudaLaunch& launch);
 
-// 10-13: lib/attention/cuda/flash_backward.cuh with CTA shapes (warps, 16-row tiles per warp,
-// streamed rows) for the dK/dV and the dQ kernel at Dh 64 and 128 (10_13_flash_backward_shapes.cu).
+// 10-15: lib/attention/cuda/flash_backward.cuh with CTA shapes (warps, 16-row tiles per warp,
+// streamed rows) for the dK/dV and the dQ kernel at Dh 64 and 128 (10_15_flash_backward_shapes.cu).
 template <cuda_detail::BackwardShape K64, cuda_detail::BackwardShape Q64,
           cuda_detail::BackwardShape K128, cuda_detail::BackwardShape Q128>
 void flash_shape_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
@@ -54,10 +54,11 @@ void flash_shape_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bi
                           Bnhd<bf16_bits> dq, Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool,
                           const CudaLaunch& launch);
 
-// The CTA shapes variants 10-13 use.
+// The CTA shapes variants 10-15 use.
 using cuda_detail::BackwardShape;
 inline constexpr BackwardShape kW4{4, 1, 64}, kW4Half{4, 1, 32}, kW8{8, 1, 64}, kW8Half{8, 1, 32},
-    kW4x2{4, 2, 32}, kW8x2{8, 2, 32};
+    kW4x2{4, 2, 32}, kW8x2{8, 2, 32}, kW8Half2{8, 1, 32, 2},
+    kW4Half3{4, 1, 32, 3}, kW4x3{4, 1, 64, 3};
 
 struct BackwardVariant {
   const char* name;
@@ -75,6 +76,12 @@ inline constexpr BackwardVariant kBackwardVariants[] = {
     {"12_bwd_flash_q_w4x2", flash_shape_backward<kW8, kW4x2, kW8Half, kW8>},
     // 11 with the Dh 64 dQ kernel as 8 warps x 2 tiles (256 owned rows), 32 streamed rows.
     {"13_bwd_flash_q_w8x2", flash_shape_backward<kW8, kW8x2, kW8Half, kW8>},
+    // 11 with the Dh 64 dQ kernel's registers capped at 128 for two CTAs per SM (4 warps per
+    // scheduler instead of 2), 32 streamed rows. (The dK/dV kernel so capped spills 672 bytes.)
+    {"14_bwd_flash_q_2cta", flash_shape_backward<kW8, kW8Half2, kW8Half, kW8>},
+    // Dh 64: CTAs of 4 warps x 16 rows, registers capped at 168 for three CTAs per SM (12 warps);
+    // 32 streamed rows for dK/dV, 64 for dQ.
+    {"15_bwd_flash_w4_3cta", flash_shape_backward<kW4Half3, kW4x3, kW8Half, kW8>},
 };
 
 // n random bf16 values of unit variance, drawn on the device (device_fill.cu).

@@ -100,8 +100,8 @@ __device__ inline void add_owned_rows(float* out, const float (&acc)[Dh / 8][4],
   }
 }
 
-template <int Dh, int Warps, int M, int Visit, bool KeyOwner>
-__global__ void __launch_bounds__(32 * Warps)
+template <int Dh, int Warps, int M, int Visit, bool KeyOwner, int CtasPerSm>
+__global__ void __launch_bounds__(32 * Warps, CtasPerSm)
     flash_backward_kernel(Pass pass, CallGeometry g, FlashBackwardArgs a, int64_t first_group,
                           int64_t tiles_per_group) {
   using F = FlashBackward<Dh, Warps, M, Visit, KeyOwner>;
@@ -297,10 +297,10 @@ void launch_flash_backward(const Pass& pass, const CallGeometry& g, int64_t batc
   constexpr BackwardShape k = KeyShape, q = QueryShape;
   using K = FlashBackward<Dh, k.warps, k.tiles, k.visit, true>;
   using Q = FlashBackward<Dh, q.warps, q.tiles, q.visit, false>;
-  launch_pass_kernel<K::kThreads>(flash_backward_kernel<Dh, k.warps, k.tiles, k.visit, true>,
+  launch_pass_kernel<K::kThreads>(flash_backward_kernel<Dh, k.warps, k.tiles, k.visit, true, k.ctas_per_sm>,
                                   K::carve(0, nullptr), key_tiling(pass, g, K::kOwn), g, batch,
                                   stream, pass, g, a);
-  launch_pass_kernel<Q::kThreads>(flash_backward_kernel<Dh, q.warps, q.tiles, q.visit, false>,
+  launch_pass_kernel<Q::kThreads>(flash_backward_kernel<Dh, q.warps, q.tiles, q.visit, false, q.ctas_per_sm>,
                                   Q::carve(0, nullptr), query_tiling(pass, g, Q::kOwn), g, batch,
                                   stream, pass, g, a);
 }

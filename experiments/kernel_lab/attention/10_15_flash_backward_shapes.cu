@@ -1,4 +1,4 @@
-// Variants 10-13: the library's flash backward (lib/attention/cuda/flash_backward.cuh: dK/dV by
+// Variants 10-15: the library's flash backward (lib/attention/cuda/flash_backward.cuh: dK/dV by
 // key-owning CTAs, dQ by query-owning CTAs, S/dP/P/dS and accumulators in registers, cp.async
 // double buffer, swizzled tiles, ldmatrix) in CTA shapes: warps per CTA, 16-row tiles per warp
 // and the streamed tile's rows, per kernel and head dim (variants.h lists them).
@@ -40,6 +40,8 @@ LONGNET_LAB_BACKWARD_SHAPE(kW4, kW4, kW4Half, kW4)
 LONGNET_LAB_BACKWARD_SHAPE(kW8, kW8, kW8Half, kW8)
 LONGNET_LAB_BACKWARD_SHAPE(kW8, kW4x2, kW8Half, kW8)
 LONGNET_LAB_BACKWARD_SHAPE(kW8, kW8x2, kW8Half, kW8)
+LONGNET_LAB_BACKWARD_SHAPE(kW8, kW8Half2, kW8Half, kW8)
+LONGNET_LAB_BACKWARD_SHAPE(kW4Half3, kW4x3, kW8Half, kW8)
 #undef LONGNET_LAB_BACKWARD_SHAPE
 
 }  // namespace longnet::attention::lab
