@@ -1,7 +1,7 @@
 #pragma once
 // The numbered variants of the attention kernel lab, all with the library's signatures.
 // The library's forward is 08 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu), its
-// backward 11 (lib/attention/cuda/backward.cu).
+// backward 15 at head dim 64 and 11 at 128 (lib/attention/cuda/backward.cu).
 #include "attention/cuda/attention_cuda.h"
 #include "attention/cuda/pass.h"
 #include "gpu_attention_run.h"
@@ -69,7 +69,8 @@ inline constexpr BackwardVariant kBackwardVariants[] = {
     {"09_bwd_wmma", wmma_backward},
     // 4 warps x 16 rows (64 owned rows per CTA); 64 streamed rows (dK/dV at Dh 128: 32).
     {"10_bwd_flash_w4", flash_shape_backward<kW4, kW4, kW4Half, kW4>},
-    // 8 warps x 16 rows (128 owned rows): half the streamed copies per FLOP. The library's.
+    // 8 warps x 16 rows (128 owned rows): half the streamed copies per FLOP. The library's at
+    // Dh 128.
     {"11_bwd_flash_w8", flash_shape_backward<kW8, kW8, kW8Half, kW8>},
     // 11 with the Dh 64 dQ kernel as 4 warps x 2 tiles of 16 rows, 32 streamed rows (each
     // fragment feeds two mma). Two tiles in the dK/dV kernel spill (440 bytes reloaded).
@@ -80,7 +81,7 @@ inline constexpr BackwardVariant kBackwardVariants[] = {
     // scheduler instead of 2), 32 streamed rows. (The dK/dV kernel so capped spills 672 bytes.)
     {"14_bwd_flash_q_2cta", flash_shape_backward<kW8, kW8Half2, kW8Half, kW8>},
     // Dh 64: CTAs of 4 warps x 16 rows, registers capped at 168 for three CTAs per SM (12 warps);
-    // 32 streamed rows for dK/dV, 64 for dQ.
+    // 32 streamed rows for dK/dV, 64 for dQ. The library's at Dh 64.
     {"15_bwd_flash_w4_3cta", flash_shape_backward<kW4Half3, kW4x3, kW8Half, kW8>},
 };
 
