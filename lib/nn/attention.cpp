@@ -8,6 +8,7 @@
 #include "autograd/node.h"
 #include "ops/cuda/device_context.h"
 #include "ops/create.h"
+#include "ops/elementwise.h"
 #include "ops/view.h"
 
 namespace longnet::nn {
@@ -96,10 +97,13 @@ Tensor attention_typed(const Tensor& q_in, const Tensor& k_in, const Tensor& v_i
 // The CUDA kernels take bf16 (the Tensor library computes in f32 on CUDA, bf16 is its storage
 // type): q, k, v are cast to bf16, O and the gradients back to q's dtype. O, lse and the
 // workspaces come from the caching allocator; every call is queued on the device's one stream.
+// Blockwise attention is one kernel call per window, as on the CPU.
 using attention::bf16_bits;
 
-attention::Bnhd<bf16_bits> cuda_view(const Tensor& t) {
-  return {static_cast<bf16_bits*>(t.raw_data()), t.stride(0), t.stride(1), t.stride(2)};
+// Rows [row, ...) of a contiguous bf16 [B, N, H, Dh] CUDA tensor as a kernel view.
+attention::Bnhd<bf16_bits> cuda_view(const Tensor& t, int64_t row = 0) {
+  return {static_cast<bf16_bits*>(t.raw_data()) + row * t.stride(1), t.stride(0), t.stride(1),
+          t.stride(2)};
 }
 
 Tensor bf16_of(const Tensor& t) { return ops::contiguous(ops::cast(t.detach(), DType::bf16)); }
@@ -108,24 +112,42 @@ Tensor workspace(size_t bytes, Device device) {
   return Tensor::empty({int64_t((bytes + 3) / 4)}, DType::f32, device);
 }
 
+// The key (or value) gradient of the whole sequence from each window's, in `dtype`. Windows
+// overlap by one block - window i > 0 starts its keys at block i - 1 - so block i's gradient is
+// window i's own part plus window i + 1's first part, added in that order (fixed, so
+// deterministic), in f32.
+Tensor sum_key_gradients(const std::vector<Window>& ws, const std::vector<Tensor>& parts,
+                         DType dtype) {
+  if (parts.size() == 1) return ops::cast(parts[0], dtype);
+  std::vector<Tensor> blocks;
+  for (size_t i = 0; i < ws.size(); ++i) {
+    const int64_t own = ws[i].q_begin - ws[i].kv_begin, len = ws[i].q_end - ws[i].kv_begin;
+    Tensor g = ops::cast(ops::slice(parts[i], 1, own, len), DType::f32);
+    if (i + 1 < ws.size()) {
+      const int64_t shared = ws[i + 1].q_begin - ws[i + 1].kv_begin;
+      g = ops::add(g, ops::cast(ops::slice(parts[i + 1], 1, 0, shared), DType::f32));
+    }
+    blocks.push_back(g);
+  }
+  return ops::cast(ops::concat(blocks, 1), dtype);
+}
+
 Tensor attention_cuda(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
-                      const attention::Spec& spec, int64_t block) {
-  const int64_t n = q_in.size(1);
-  if (block > 0 && n > block)
-    fail<RuntimeError>("attention: blockwise causal attention (block {} < N {}) has no CUDA path "
-                       "yet; run it on the CPU or with block = 0",
-                       block, n);
+                      const attention::Spec& spec, const AttentionOptions& options) {
+  const std::vector<Window> ws = windows(q_in.size(1), options.block);
   const Device device = q_in.device();
   const Tensor q = bf16_of(q_in), k = bf16_of(k_in), v = bf16_of(v_in);
-  const attention::Problem p = problem_of(q, {0, n, 0});
   void* const stream = cuda::DeviceContext::get(device.index).stream();
   const Tensor o = Tensor::empty(q.shape(), DType::bf16, device);
-  const Tensor lse = Tensor::empty({p.batch, p.heads, n}, DType::f32, device);
-  {
+  std::vector<Tensor> lse;  // per window: [B, H, window queries]
+  for (const Window& w : ws) {
+    const attention::Problem p = problem_of(q, w);
+    lse.push_back(Tensor::empty({p.batch, p.heads, p.q_len}, DType::f32, device));
     const size_t bytes = attention::attention_forward_workspace_bytes(spec, p);
     const Tensor scratch = workspace(bytes, device);
-    attention::attention_forward_cuda(spec, p, cuda_view(q), cuda_view(k), cuda_view(v),
-                                      cuda_view(o), static_cast<float*>(lse.raw_data()),
+    attention::attention_forward_cuda(spec, p, cuda_view(q, w.q_begin), cuda_view(k, w.kv_begin),
+                                      cuda_view(v, w.kv_begin), cuda_view(o, w.q_begin),
+                                      static_cast<float*>(lse.back().raw_data()),
                                       {scratch.raw_data(), bytes, stream});
   }
   Tensor out = ops::cast(o, q_in.dtype());
@@ -133,22 +155,30 @@ Tensor attention_cuda(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in
     // A detached handle: `out` is `o` itself when q is bf16, and must not be kept by its node.
     const Tensor o_saved = o.detach();
     const DType dtype = q_in.dtype();
-    autograd::record(out, "attention", {q_in, k_in, v_in},
-                     [=, o = o_saved](const Tensor& grad, const std::vector<bool>&) {
-                       const Tensor d_o = bf16_of(grad);
-                       const Tensor dq = Tensor::empty(q.shape(), DType::bf16, device),
-                                    dk = Tensor::empty(q.shape(), DType::bf16, device),
-                                    dv = Tensor::empty(q.shape(), DType::bf16, device);
-                       const size_t bytes = attention::attention_backward_workspace_bytes(spec, p);
-                       const Tensor scratch = workspace(bytes, device);
-                       attention::attention_backward_cuda(
-                           spec, p, cuda_view(q), cuda_view(k), cuda_view(v), cuda_view(o),
-                           cuda_view(d_o), static_cast<const float*>(lse.raw_data()),
-                           cuda_view(dq), cuda_view(dk), cuda_view(dv), /*deterministic=*/false,
-                           {scratch.raw_data(), bytes, stream});
-                       return std::vector<Tensor>{ops::cast(dq, dtype), ops::cast(dk, dtype),
-                                                  ops::cast(dv, dtype)};
-                     });
+    const bool deterministic = options.deterministic;
+    autograd::record(
+        out, "attention", {q_in, k_in, v_in},
+        [=, o = o_saved](const Tensor& grad, const std::vector<bool>&) {
+          const Tensor d_o = bf16_of(grad);
+          const Tensor dq = Tensor::empty(q.shape(), DType::bf16, device);
+          std::vector<Tensor> dk, dv;  // per window: its keys' gradients
+          for (size_t i = 0; i < ws.size(); ++i) {
+            const attention::Problem p = problem_of(q, ws[i]);
+            const Shape keys{p.batch, p.kv_len, p.heads, p.head_dim};
+            dk.push_back(Tensor::empty(keys, DType::bf16, device));
+            dv.push_back(Tensor::empty(keys, DType::bf16, device));
+            const size_t bytes = attention::attention_backward_workspace_bytes(spec, p);
+            const Tensor scratch = workspace(bytes, device);
+            attention::attention_backward_cuda(
+                spec, p, cuda_view(q, ws[i].q_begin), cuda_view(k, ws[i].kv_begin),
+                cuda_view(v, ws[i].kv_begin), cuda_view(o, ws[i].q_begin),
+                cuda_view(d_o, ws[i].q_begin), static_cast<const float*>(lse[i].raw_data()),
+                cuda_view(dq, ws[i].q_begin), cuda_view(dk.back()), cuda_view(dv.back()),
+                deterministic, {scratch.raw_data(), bytes, stream});
+          }
+          return std::vector<Tensor>{ops::cast(dq, dtype), sum_key_gradients(ws, dk, dtype),
+                                     sum_key_gradients(ws, dv, dtype)};
+        });
   }
   return out;
 }
@@ -156,7 +186,7 @@ Tensor attention_cuda(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in
 }  // namespace
 
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const attention::Spec& spec,
-                 int64_t block) {
+                 const AttentionOptions& options) {
   if (q.dim() != 4 || q.shape() != k.shape() || q.shape() != v.shape())
     fail<RuntimeError>("attention: q, k, v must share one [B, N, H, Dh] shape, got {} {} {}",
                        shape_string(q.shape()), shape_string(k.shape()), shape_string(v.shape()));
@@ -165,10 +195,10 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const attent
   if (q.device() != k.device() || q.device() != v.device())
     fail<RuntimeError>("attention: q, k, v are on different devices ({}, {}, {})",
                        to_string(q.device()), to_string(k.device()), to_string(v.device()));
-  if (!q.device().is_cpu()) return attention_cuda(q, k, v, spec, block);
+  if (!q.device().is_cpu()) return attention_cuda(q, k, v, spec, options);
   switch (q.dtype()) {
-    case DType::f32: return attention_typed<float>(q, k, v, spec, block);
-    case DType::f64: return attention_typed<double>(q, k, v, spec, block);
+    case DType::f32: return attention_typed<float>(q, k, v, spec, options.block);
+    case DType::f64: return attention_typed<double>(q, k, v, spec, options.block);
     default:
       fail<RuntimeError>("attention: dtype {} is not supported on the CPU (f32, f64)",
                          dtype_name(q.dtype()));

@@ -52,13 +52,13 @@ LongNetSelfAttention::LongNetSelfAttention(const config::ModelConfig& m, attenti
   add_module("out_proj", out_proj);
 }
 
-Tensor LongNetSelfAttention::forward(const Tensor& x, int64_t attention_block) const {
+Tensor LongNetSelfAttention::forward(const Tensor& x, const AttentionOptions& options) const {
   const int64_t b = x.size(0), n = x.size(1), e = x.size(2);
   const Shape heads_shape{b, n, heads, e / heads};
   const Tensor q = ops::xpos_rotate(ops::reshape(q_proj.forward(x), heads_shape), 0);
   const Tensor k = ops::xpos_rotate(ops::reshape(k_proj.forward(x), heads_shape), 0);
   const Tensor v = ops::reshape(v_proj.forward(x), heads_shape);
-  const Tensor a = ops::reshape(attention(q, k, v, spec, attention_block), {b, n, e});
+  const Tensor a = ops::reshape(attention(q, k, v, spec, options), {b, n, e});
   return out_proj.forward(inner_attn_ln.forward(a));
 }
 
@@ -76,7 +76,8 @@ LongNetLayer::LongNetLayer(const config::ModelConfig& m, const attention::Spec& 
 
 Tensor LongNetLayer::forward(const Tensor& x, const ForwardOptions& o, uint64_t layer) const {
   const uint64_t site = o.stream + 2 * layer;
-  const Tensor a = self_attn.forward(self_attn_layer_norm.forward(x), o.attention_block);
+  const Tensor a = self_attn.forward(self_attn_layer_norm.forward(x),
+                                    {o.attention_block, o.deterministic_attention});
   const Tensor h = x + ops::dropout(a, o.dropout, o.seed, site);
   return h + ops::dropout(ffn.forward(final_layer_norm.forward(h)), o.dropout, o.seed, site + 1);
 }

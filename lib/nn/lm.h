@@ -18,6 +18,7 @@
 
 #include "attention/spec.h"
 #include "config/experiment.h"
+#include "nn/attention.h"
 #include "nn/embedding.h"
 #include "nn/feed_forward.h"
 #include "nn/layer_norm.h"
@@ -44,7 +45,7 @@ class LongNetSelfAttention : public Module {
   LongNetSelfAttention(const config::ModelConfig& model, attention::Spec spec,
                        const TensorOptions& options);
   // x [B, N, E] -> [B, N, E]
-  Tensor forward(const Tensor& x, int64_t attention_block) const;
+  Tensor forward(const Tensor& x, const AttentionOptions& options) const;
 
   int64_t heads;
   attention::Spec spec;

@@ -92,7 +92,7 @@ std::vector<double> to_double(const std::vector<uint16_t>& bits) {
 }
 
 GpuResult run_gpu(const Spec& spec, const Problem& p, const Inputs& in, bool backward,
-                  bool deterministic, ForwardFn forward) {
+                  bool deterministic, ForwardFn forward, BackwardFn backward_fn) {
   const size_t q_elems = p.batch * p.q_len * p.heads * p.head_dim;
   const size_t kv_elems = p.batch * p.kv_len * p.heads * p.head_dim;
   const size_t lse_elems = p.batch * p.heads * p.q_len;
@@ -112,11 +112,11 @@ GpuResult run_gpu(const Spec& spec, const Problem& p, const Inputs& in, bool bac
           out_q.view(o.as<uint16_t>()), lse.as<float>(), launch);
   GpuResult r;
   if (backward) {
-    attention_backward_cuda(spec, p, in.q.view(base), in.k.view(base), in.v.view(base),
-                            out_q.view(o.as<const uint16_t>()),
-                            in.d_o_at.view(d_o.as<const uint16_t>()), lse.as<const float>(),
-                            out_q.view(dq.as<uint16_t>()), out_kv.view(dk.as<uint16_t>()),
-                            out_kv.view(dv.as<uint16_t>()), deterministic, launch);
+    backward_fn(spec, p, in.q.view(base), in.k.view(base), in.v.view(base),
+                out_q.view(o.as<const uint16_t>()), in.d_o_at.view(d_o.as<const uint16_t>()),
+                lse.as<const float>(), out_q.view(dq.as<uint16_t>()),
+                out_kv.view(dk.as<uint16_t>()), out_kv.view(dv.as<uint16_t>()), deterministic,
+                launch);
   }
   check_cuda_call(cudaDeviceSynchronize(), "attention kernels");
   r.o = widen(o.download<uint16_t>(q_elems));

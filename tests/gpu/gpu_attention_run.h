@@ -68,6 +68,12 @@ using ForwardFn = void (*)(const Spec&, const Problem&, Bnhd<const bf16_bits>,
                            Bnhd<const bf16_bits>, Bnhd<const bf16_bits>, Bnhd<bf16_bits>, float*,
                            const CudaLaunch&);
 
+// A backward with the signature of attention_backward_cuda.
+using BackwardFn = void (*)(const Spec&, const Problem&, Bnhd<const bf16_bits>,
+                            Bnhd<const bf16_bits>, Bnhd<const bf16_bits>, Bnhd<const bf16_bits>,
+                            Bnhd<const bf16_bits>, const float*, Bnhd<bf16_bits>, Bnhd<bf16_bits>,
+                            Bnhd<bf16_bits>, bool, const CudaLaunch&);
+
 struct GpuResult {
   std::vector<float> o, lse;      // [batch, q_len, heads, dim], [batch, heads, q_len]
   std::vector<float> dq, dk, dv;  // empty unless backward ran
@@ -75,7 +81,8 @@ struct GpuResult {
 };
 
 GpuResult run_gpu(const Spec& spec, const Problem& p, const Inputs& in, bool backward,
-                  bool deterministic = false, ForwardFn forward = attention_forward_cuda);
+                  bool deterministic = false, ForwardFn forward = attention_forward_cuda,
+                  BackwardFn backward_fn = attention_backward_cuda);
 
 // A bf16 buffer as doubles (the reference's input type), same layout.
 std::vector<double> to_double(const std::vector<uint16_t>& bits);

@@ -7,7 +7,10 @@
 #include "gpu_backend/backend_compare.h"
 #include "common/error.h"
 #include "nn/attention.h"
+#include "ops/backward.h"
 #include "ops/create.h"
+#include "ops/elementwise.h"
+#include "ops/reduce.h"
 
 namespace longnet::test {
 namespace {
@@ -21,10 +24,10 @@ std::vector<Operand> qkv() {
   return {random_operand(shape, 11), random_operand(shape, 12), random_operand(shape, 13)};
 }
 
-void expect_op_agrees(const attention::Spec& spec) {
+void expect_op_agrees(const attention::Spec& spec, const nn::AttentionOptions& options = {}) {
   expect_backends_agree(
-      [&](const std::vector<Tensor>& t) { return nn::attention(t[0], t[1], t[2], spec); }, qkv(),
-      kBf16);
+      [&](const std::vector<Tensor>& t) { return nn::attention(t[0], t[1], t[2], spec, options); },
+      qkv(), kBf16);
 }
 
 attention::Spec spec_of(attention::Kind kind) {
@@ -35,7 +38,11 @@ attention::Spec spec_of(attention::Kind kind) {
 
 attention::Spec dense() { return spec_of(attention::Kind::dense); }
 
-TEST(AttentionOpCuda, DenseMatchesTheCpu) { expect_op_agrees(dense()); }  // through cuDNN
+// Forward through cuDNN; the backward through cuDNN only when any order is allowed.
+TEST(AttentionOpCuda, DenseMatchesTheCpu) { expect_op_agrees(dense()); }
+TEST(AttentionOpCuda, DenseInAnyOrderMatchesTheCpu) {
+  expect_op_agrees(dense(), {.deterministic = false});
+}
 
 // The escape hatch for benchmarks: our own dense kernel instead of cuDNN.
 TEST(AttentionOpCuda, DenseWithoutCudnnMatchesTheCpu) {
@@ -74,9 +81,50 @@ TEST(AttentionOpCuda, Bf16InputsKeepTheirDtype) {
   EXPECT_EQ(out.device(), gpu_device());
 }
 
-TEST(AttentionOpCuda, BlockwiseSaysItHasNoCudaPath) {
-  const std::vector<Operand> t = qkv();
-  EXPECT_THROW(nn::attention(t[0].gpu, t[1].gpu, t[2].gpu, dense(), /*block=*/16), RuntimeError);
+attention::Spec dilated_xpos() {
+  attention::Spec spec = spec_of(attention::Kind::dilated);
+  spec.patterns = {{8, 1}, {16, 2}, {32, 4}};
+  spec.xpos_scale_base = 64;
+  return spec;
+}
+
+// Blockwise causal attention: N 45 in blocks of 16 is three windows, the last one short; the
+// key gradients of overlapping windows add up.
+TEST(AttentionOpCuda, BlockwiseDenseMatchesTheCpu) { expect_op_agrees(dense(), {.block = 16}); }
+TEST(AttentionOpCuda, BlockwiseDenseInAnyOrderMatchesTheCpu) {
+  expect_op_agrees(dense(), {.block = 16, .deterministic = false});
+}
+TEST(AttentionOpCuda, BlockwiseDilatedWithXposDecayMatchesTheCpu) {
+  expect_op_agrees(dilated_xpos(), {.block = 16});
+}
+// A block at least N long is plain attention.
+TEST(AttentionOpCuda, BlockAsLongAsTheSequenceIsPlainAttention) {
+  expect_op_agrees(dilated_xpos(), {.block = 45});
+}
+
+// Gradients of q, k, v after backward(sum(attention * w)) on the GPU, as host values.
+std::vector<std::vector<double>> gpu_gradients(const attention::Spec& spec,
+                                               const nn::AttentionOptions& options) {
+  const std::vector<Operand> in = qkv();
+  const Tensor out = nn::attention(in[0].gpu, in[1].gpu, in[2].gpu, spec, options);
+  const Tensor w = ops::normal(out.shape(), 0, 1, 5, 4, DType::f32, gpu_device());
+  backward(ops::sum(ops::mul(out, w)));
+  return {host_values(in[0].gpu.grad()), host_values(in[1].gpu.grad()),
+          host_values(in[2].gpu.grad())};
+}
+
+// Deterministic (the default): the same inputs give the same gradient bits on every run, also
+// for dense attention (which then stays off cuDNN's backward) and blockwise attention.
+TEST(AttentionOpCuda, DeterministicGradientsRepeatBitForBit) {
+  for (const attention::Spec& spec : {dense(), dilated_xpos()}) {
+    for (int64_t block : {0, 16}) {
+      const auto first = gpu_gradients(spec, {.block = block});
+      for (int run = 0; run < 3; ++run) {
+        EXPECT_EQ(gpu_gradients(spec, {.block = block}), first)
+            << "kind " << static_cast<int>(spec.kind) << " block " << block;
+      }
+    }
+  }
 }
 
 }  // namespace

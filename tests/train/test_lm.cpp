@@ -55,7 +55,7 @@ TEST(AttentionOp, BlockwiseCausalAttentionSeesTheOwnAndThePreviousBlock) {
   // N = 12, block 4: queries of block 2 (positions 8..11) see keys 4..11 only; they equal dense
   // attention over positions 4..11 alone. Block 0 equals dense attention over 0..3.
   const auto bca = run([](Tensor q, Tensor k, Tensor v) {
-    return attention(q, k, v, dense_spec(), 4);
+    return attention(q, k, v, dense_spec(), {.block = 4});
   });
   const auto tail = run([](Tensor q, Tensor k, Tensor v) {
     return dense_causal_attention(ops::slice(q, 1, 4, 12), ops::slice(k, 1, 4, 12),

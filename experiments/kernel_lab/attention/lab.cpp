@@ -1,6 +1,6 @@
-// The attention kernel lab: checks every forward variant against the f64 reference on random
-// inputs, then times them (CUDA events, after warm-up, medians) and prints TFLOP/s under
-// forward_flops() (backward counted as 2.5x forward). Usage: attention_lab [reps]
+// The attention kernel lab: checks every forward and backward variant against the f64 reference
+// on random inputs, then times them (CUDA events, after warm-up, medians) and prints TFLOP/s
+// under forward_flops() (backward counted as 2.5x forward). Usage: attention_lab [reps] [backward]
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -71,20 +71,73 @@ double median_ms(const std::function<void()>& fn, int reps) {
   return ms[ms.size() / 2];
 }
 
-bool check_variants() {
-  struct Case {
-    const char* name;
-    Spec spec;
-    Problem p;
-  };
-  const std::vector<Case> cases = {
+struct Case {
+  const char* name;
+  Spec spec;
+  Problem p;
+};
+
+std::vector<Case> check_cases() {
+  return {
       {"dense causal Dh64 N513", make(Kind::dense, {}), whole(2, 2, 64, 513)},
       {"dilated xpos Dh128 N1000", make(Kind::dilated, {{128, 1}, {512, 4}}, 512),
        whole(1, 4, 128, 1000)},
       {"sparse 128/16 Dh64 N600", sparse_spec(128, 16), whole(1, 4, 64, 600)},
       {"dilated r=1,2,6 xpos Dh64 N2000",
        make(Kind::dilated, {{256, 1}, {1024, 2}, {2000, 6}}, 512), whole(1, 6, 64, 2000)},
+      {"dense non-causal Dh128 N300", [] {
+         Spec s = make(Kind::dense, {});
+         s.causal = false;
+         return s;
+       }(), whole(2, 2, 128, 300)},
   };
+}
+
+// Largest |got - want| over the three gradients, in units of the largest reference gradient,
+// and whether every element is within 2e-2 of that plus 2e-2 relative (the GPU suite's bound).
+std::pair<double, bool> gradient_error(const testing::GpuResult& got,
+                                       const testing::Expected& want) {
+  double scale = 1e-30;
+  for (const auto* w : {&want.dq, &want.dk, &want.dv}) {
+    for (double x : *w) scale = std::max(scale, std::abs(x));
+  }
+  double worst = 0;
+  bool ok = true;
+  for (auto [g, w] : {std::pair{&got.dq, &want.dq}, {&got.dk, &want.dk}, {&got.dv, &want.dv}}) {
+    for (size_t i = 0; i < g->size(); ++i) {
+      const double e = std::abs((*g)[i] - (*w)[i]);
+      ok &= e <= 2e-2 * scale + 2e-2 * std::abs((*w)[i]);  // false for NaN
+      worst = std::isnan(e) ? INFINITY : std::max(worst, e / scale);
+    }
+  }
+  return {worst, ok};
+}
+
+bool check_backward_variants() {
+  bool all = true;
+  std::printf("# backward vs f64 reference (|err| <= 2e-2 max|grad| + 2e-2|ref|; bits: two "
+              "runs identical)\n");
+  std::printf("%-16s %-28s %14s %5s %s\n", "variant", "case", "max|err|/max", "bits", "ok");
+  for (const Case& c : check_cases()) {
+    const testing::Inputs in = testing::random_inputs(c.p, std::random_device{}());
+    const testing::Expected want = testing::run_reference(c.spec, c.p, in, true);
+    for (const BackwardVariant& v : kBackwardVariants) {
+      const testing::GpuResult a = testing::run_gpu(c.spec, c.p, in, true, true,
+                                                    attention_forward_cuda, v.backward);
+      const testing::GpuResult b = testing::run_gpu(c.spec, c.p, in, true, true,
+                                                    attention_forward_cuda, v.backward);
+      const bool same = a.dq_bits == b.dq_bits && a.dk_bits == b.dk_bits && a.dv_bits == b.dv_bits;
+      const auto [err, ok] = gradient_error(a, want);
+      all &= ok && same;
+      std::printf("%-16s %-28s %14.3e %5s %s\n", v.name, c.name, err, same ? "same" : "DIFF",
+                  ok && same ? "yes" : "NO");
+    }
+  }
+  return all;
+}
+
+bool check_variants() {
+  const std::vector<Case> cases = check_cases();
   bool all = true;
   std::printf("# correctness vs f64 reference (O: |err| <= 1e-2 + 1e-2|ref|, lse: 1e-2)\n");
   std::printf("%-16s %-28s %12s %12s %s\n", "variant", "case", "max|dO|", "max|dlse|", "ok");
@@ -106,14 +159,13 @@ bool check_variants() {
   return all;
 }
 
-void benchmark(int reps) {
-  struct Case {
-    const char* name;
-    Spec spec;
-    Problem p;
-  };
+// The timing cases; the first is issue 8's bar: cuDNN's dense causal backward on the dilated
+// core's equivalent problem (a batch of causal attentions of length w/r = 2048, 32K tokens).
+std::vector<Case> timing_cases() {
   const std::vector<Pattern> paper = {{2048, 1}, {4096, 2}, {8192, 4}, {16384, 8}, {32768, 16}};
-  const std::vector<Case> cases = {
+  return {
+      {"dense causal Dh64 N2K B16 H16", make(Kind::dense, {}), whole(16, 16, 64, 2048)},
+      {"dense causal Dh128 N2K B16 H16", make(Kind::dense, {}), whole(16, 16, 128, 2048)},
       {"dense causal Dh64 N8K H16", make(Kind::dense, {}), whole(1, 16, 64, 8192)},
       {"dense causal Dh128 N8K H16", make(Kind::dense, {}), whole(1, 16, 128, 8192)},
       {"dense causal Dh64 N32K H16", make(Kind::dense, {}), whole(1, 16, 64, 32768)},
@@ -122,6 +174,35 @@ void benchmark(int reps) {
        whole(1, 12, 64, 262144)},
       {"sparse 2048/128 Dh64 N32K H16", sparse_spec(2048, 128), whole(1, 16, 64, 32768)},
   };
+}
+
+void profile_backward(int reps) {
+  const Case c = timing_cases().front();
+  const Problem& p = c.p;
+  const testing::Inputs in = testing::random_inputs(p, 7);
+  const size_t q_elems = p.batch * p.q_len * p.heads * p.head_dim;
+  DeviceBuffer qkv(in.qkv.size() * 2), d_o(in.d_o.size() * 2), o(q_elems * 2),
+      lse(p.batch * p.heads * p.q_len * 4), dq(q_elems * 2), dk(q_elems * 2), dv(q_elems * 2),
+      ws(attention_backward_workspace_bytes(c.spec, p));
+  qkv.upload(in.qkv.data(), in.qkv.size() * 2);
+  d_o.upload(in.d_o.data(), in.d_o.size() * 2);
+  const auto* base = qkv.as<const uint16_t>();
+  const testing::Operand rows = testing::contiguous(p, p.q_len);
+  const CudaLaunch launch{ws.as<void>(), ws.bytes(), nullptr};
+  attention_forward_cuda(c.spec, p, in.q.view(base), in.k.view(base), in.v.view(base),
+                         rows.view(o.as<uint16_t>()), lse.as<float>(), launch);
+  for (int i = 0; i < reps; ++i) {
+    attention_backward_cuda(c.spec, p, in.q.view(base), in.k.view(base), in.v.view(base),
+                            rows.view(o.as<const uint16_t>()),
+                            in.d_o_at.view(d_o.as<const uint16_t>()), lse.as<const float>(),
+                            rows.view(dq.as<uint16_t>()), rows.view(dk.as<uint16_t>()),
+                            rows.view(dv.as<uint16_t>()), true, launch);
+  }
+  testing::check_cuda_call(cudaDeviceSynchronize(), "profile");
+}
+
+void benchmark(int reps, bool forward) {
+  const std::vector<Case> cases = timing_cases();
   std::printf("\n# timings: median of %d after 2 warm-up runs; TFLOP/s by forward_flops()\n", reps);
   std::printf("%-16s %-36s %10s %10s\n", "variant", "case", "ms", "TFLOP/s");
   for (const Case& c : cases) {
@@ -136,6 +217,7 @@ void benchmark(int reps) {
     const testing::Operand rows = testing::contiguous(p, p.q_len);
     const double flops = forward_flops(c.spec, p);
     for (const Variant& v : kVariants) {
+      if (!forward) break;
       const bool slow = std::string(v.name) == "01_naive";
       if (slow && flops > 2e12) continue;  // the naive variant would take minutes
       DeviceBuffer ws(attention_forward_workspace_bytes(c.spec, p));
@@ -150,21 +232,23 @@ void benchmark(int reps) {
     }
     DeviceBuffer ws(attention_backward_workspace_bytes(c.spec, p));
     const CudaLaunch launch{ws.as<void>(), ws.bytes(), nullptr};
-    for (bool deterministic : {false, true}) {
+    // The library's forward fills O and lse for the backward.
+    attention_forward_cuda(c.spec, p, in.q.view(base), in.k.view(base), in.v.view(base),
+                           rows.view(o.as<uint16_t>()), lse.as<float>(), launch);
+    const auto time_backward = [&](const char* name, testing::BackwardFn fn, bool deterministic) {
       const double ms = median_ms(
           [&] {
-            attention_backward_cuda(c.spec, p, in.q.view(base), in.k.view(base), in.v.view(base),
-                                    rows.view(o.as<const uint16_t>()),
-                                    in.d_o_at.view(d_o.as<const uint16_t>()),
-                                    lse.as<const float>(), rows.view(dq.as<uint16_t>()),
-                                    rows.view(dk.as<uint16_t>()), rows.view(dv.as<uint16_t>()),
-                                    deterministic, launch);
+            fn(c.spec, p, in.q.view(base), in.k.view(base), in.v.view(base),
+               rows.view(o.as<const uint16_t>()), in.d_o_at.view(d_o.as<const uint16_t>()),
+               lse.as<const float>(), rows.view(dq.as<uint16_t>()), rows.view(dk.as<uint16_t>()),
+               rows.view(dv.as<uint16_t>()), deterministic, launch);
           },
           reps);
-      std::printf("%-16s %-36s %10.3f %10.1f\n",
-                  deterministic ? "lib bwd determ." : "lib bwd atomic", c.name, ms,
-                  2.5 * flops / ms / 1e9);
-    }
+      std::printf("%-16s %-36s %10.3f %10.1f\n", name, c.name, ms, 2.5 * flops / ms / 1e9);
+    };
+    for (const BackwardVariant& v : kBackwardVariants) time_backward(v.name, v.backward, true);
+    // Any order allowed: cuDNN where it computes the call (dense, no XPOS), else ours.
+    time_backward("lib bwd any", attention_backward_cuda, false);
   }
 }
 
@@ -204,10 +288,21 @@ void benchmark_layer(int reps) {
 }  // namespace
 }  // namespace longnet::attention::lab
 
+// attention_lab [reps] [backward | profile]: "backward" checks and times only the backward
+// variants; "profile" only runs the library's backward `reps` times on the bar's case, for a
+// profiler (no checks, no output).
 int main(int argc, char** argv) {
+  using namespace longnet::attention::lab;
   const int reps = argc > 1 ? std::atoi(argv[1]) : 10;
-  const bool ok = longnet::attention::lab::check_variants();
-  longnet::attention::lab::benchmark(reps);
-  longnet::attention::lab::benchmark_layer(reps);
+  const std::string mode = argc > 2 ? argv[2] : "";
+  if (mode == "profile") {
+    profile_backward(reps);
+    return 0;
+  }
+  const bool all = mode != "backward";
+  bool ok = check_backward_variants();
+  if (all) ok &= check_variants();
+  benchmark(reps, all);
+  if (all) benchmark_layer(reps);
   return ok ? 0 : 1;
 }

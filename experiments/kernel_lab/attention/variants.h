@@ -1,7 +1,10 @@
 #pragma once
-// The numbered forward variants of the attention kernel lab, all with the library's signature.
-// The library's forward is 08 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu).
+// The numbered variants of the attention kernel lab, all with the library's signatures.
+// The library's forward is 08 at head dim 64 and 05 at 128 (lib/attention/cuda/forward.cu), its
+// backward 15 at head dim 64 and 11 at 128 (lib/attention/cuda/backward.cu).
 #include "attention/cuda/attention_cuda.h"
+#include "attention/cuda/pass.h"
+#include "gpu_attention_run.h"
 
 namespace longnet::attention::lab {
 
@@ -29,6 +32,58 @@ template <int Warps, int MTiles, int Warps128, int MTiles128>
 void flash_shape_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                          Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                          float* lse, const CudaLaunch& launch);
+
+// Backward variants, with the signature of attention_backward_cuda (the flag is ignored: all of
+// them run our kernels, which are deterministic). They run inside the library's backward frame
+// (cuda_detail::backward_with: same passes, workspace, D and final casts).
+
+// 09: WMMA with every tile staged in shared memory; the library's until session 2
+// (09_wmma_backward.cu).
+void wmma_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                   Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<const bf16_bits> o,
+                   Bnhd<const bf16_bits> d_o, const float* lse, Bnhd<bf16_bits> dq,
+                   Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool, const CudaLaunch& launch);
+
+// 10-15: lib/attention/cuda/flash_backward.cuh with CTA shapes (warps, 16-row tiles per warp,
+// streamed rows) for the dK/dV and the dQ kernel at Dh 64 and 128 (10_15_flash_backward_shapes.cu).
+template <cuda_detail::BackwardShape K64, cuda_detail::BackwardShape Q64,
+          cuda_detail::BackwardShape K128, cuda_detail::BackwardShape Q128>
+void flash_shape_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                          Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v,
+                          Bnhd<const bf16_bits> o, Bnhd<const bf16_bits> d_o, const float* lse,
+                          Bnhd<bf16_bits> dq, Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool,
+                          const CudaLaunch& launch);
+
+// The CTA shapes variants 10-15 use.
+using cuda_detail::BackwardShape;
+inline constexpr BackwardShape kW4{4, 1, 64}, kW4Half{4, 1, 32}, kW8{8, 1, 64}, kW8Half{8, 1, 32},
+    kW4x2{4, 2, 32}, kW8x2{8, 2, 32}, kW8Half2{8, 1, 32, 2},
+    kW4Half3{4, 1, 32, 3}, kW4x3{4, 1, 64, 3};
+
+struct BackwardVariant {
+  const char* name;
+  testing::BackwardFn backward;
+};
+
+inline constexpr BackwardVariant kBackwardVariants[] = {
+    {"09_bwd_wmma", wmma_backward},
+    // 4 warps x 16 rows (64 owned rows per CTA); 64 streamed rows (dK/dV at Dh 128: 32).
+    {"10_bwd_flash_w4", flash_shape_backward<kW4, kW4, kW4Half, kW4>},
+    // 8 warps x 16 rows (128 owned rows): half the streamed copies per FLOP. The library's at
+    // Dh 128.
+    {"11_bwd_flash_w8", flash_shape_backward<kW8, kW8, kW8Half, kW8>},
+    // 11 with the Dh 64 dQ kernel as 4 warps x 2 tiles of 16 rows, 32 streamed rows (each
+    // fragment feeds two mma). Two tiles in the dK/dV kernel spill (440 bytes reloaded).
+    {"12_bwd_flash_q_w4x2", flash_shape_backward<kW8, kW4x2, kW8Half, kW8>},
+    // 11 with the Dh 64 dQ kernel as 8 warps x 2 tiles (256 owned rows), 32 streamed rows.
+    {"13_bwd_flash_q_w8x2", flash_shape_backward<kW8, kW8x2, kW8Half, kW8>},
+    // 11 with the Dh 64 dQ kernel's registers capped at 128 for two CTAs per SM (4 warps per
+    // scheduler instead of 2), 32 streamed rows. (The dK/dV kernel so capped spills 672 bytes.)
+    {"14_bwd_flash_q_2cta", flash_shape_backward<kW8, kW8Half2, kW8Half, kW8>},
+    // Dh 64: CTAs of 4 warps x 16 rows, registers capped at 168 for three CTAs per SM (12 warps);
+    // 32 streamed rows for dK/dV, 64 for dQ. The library's at Dh 64.
+    {"15_bwd_flash_w4_3cta", flash_shape_backward<kW4Half3, kW4x3, kW8Half, kW8>},
+};
 
 // n random bf16 values of unit variance, drawn on the device (device_fill.cu).
 void fill_random_bf16(uint16_t* out, size_t n, uint64_t seed);

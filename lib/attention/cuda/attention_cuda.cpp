@@ -113,6 +113,17 @@ void check_forward(const Spec& spec, const Problem& p, View q, View k, View v, V
   check_workspace(launch, attention_forward_workspace_bytes(spec, p));
 }
 
+void check_backward(const Spec& spec, const Problem& p, View q, View k, View v, View o,
+                    View d_o, Bnhd<uint16_t> dq, Bnhd<uint16_t> dk, Bnhd<uint16_t> dv,
+                    const CudaLaunch& launch) {
+  check_problem(spec, p);
+  for (auto [name, view] : {std::pair{"q", q}, {"k", k}, {"v", v}, {"o", o}, {"d_o", d_o}}) {
+    check_view(name, view);
+  }
+  for (auto [name, view] : {std::pair{"dq", dq}, {"dk", dk}, {"dv", dv}}) check_view(name, view);
+  check_workspace(launch, attention_backward_workspace_bytes(spec, p));
+}
+
 }  // namespace
 
 void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Problem& p, View q,
@@ -157,26 +168,12 @@ void attention_forward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_
   forward_with(forward_pass, spec, p, q, k, v, o, lse, launch);
 }
 
-void attention_backward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
-                             Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v,
-                             Bnhd<const bf16_bits> o, Bnhd<const bf16_bits> d_o, const float* lse,
-                             Bnhd<bf16_bits> dq, Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv,
-                             bool deterministic, const CudaLaunch& launch) {
-  check_problem(spec, p);
-  for (auto [name, view] : {std::pair{"q", q}, {"k", k}, {"v", v}, {"o", o}, {"d_o", d_o}}) {
-    check_view(name, view);
-  }
-  for (auto [name, view] : {std::pair{"dq", dq}, {"dk", dk}, {"dv", dv}}) check_view(name, view);
+void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const Problem& p,
+                                View q, View k, View v, View o, View d_o, const float* lse,
+                                Bnhd<uint16_t> dq, Bnhd<uint16_t> dk, Bnhd<uint16_t> dv,
+                                const CudaLaunch& launch) {
+  check_backward(spec, p, q, k, v, o, d_o, dq, dk, dv, launch);
   const size_t needed = attention_backward_workspace_bytes(spec, p);
-  check_workspace(launch, needed);
-  // cuDNN's backward is not promised to be deterministic, so a deterministic call keeps ours.
-  // It lays the gradients out like their inputs.
-  if (!deterministic && same_layout(dq, q) && same_layout(dk, k) && same_layout(dv, v) &&
-      same_layout(d_o, o) && cudnn_computes(spec, p)) {
-    cudnn_attention_backward(cudnn_problem(spec, p, q, k, v, o), q.data, k.data, v.data, o.data,
-                             d_o.data, lse, dq.data, dk.data, dv.data, launch.stream);
-    return;
-  }
   const auto stream = static_cast<cudaStream_t>(launch.stream);
   if (needed > 0) check_cuda(cudaMemsetAsync(launch.workspace, 0, needed, stream), "backward workspace");
   size_t used = 0;
@@ -188,18 +185,31 @@ void attention_backward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16
   if (p.q_len > 0 && p.kv_len > 0) {
     row_dot(d_o, o, dsum, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
     const CallGeometry g = call_geometry(spec, p);
-    const int dim = static_cast<int>(p.head_dim);
     for (const Pass& pass : plan_passes(spec, p)) {
-      backward_key_pass(dim, pass, g, p.batch, q, k, v, d_o, lse, dsum, dq_acc, dk_acc, dv_acc,
-                        deterministic, launch.stream);
-      if (deterministic) {
-        backward_query_pass(dim, pass, g, p.batch, q, k, v, d_o, lse, dsum, dq_acc, launch.stream);
-      }
+      pass_fn(static_cast<int>(p.head_dim), pass, g, p.batch, q, k, v, d_o, lse, dsum, dq_acc,
+              dk_acc, dv_acc, launch.stream);
     }
   }
   store_bf16(dq_acc, dq, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
   store_bf16(dk_acc, dk, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);
   store_bf16(dv_acc, dv, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);
+}
+
+void attention_backward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                             Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v,
+                             Bnhd<const bf16_bits> o, Bnhd<const bf16_bits> d_o, const float* lse,
+                             Bnhd<bf16_bits> dq, Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv,
+                             bool deterministic, const CudaLaunch& launch) {
+  // Ours is deterministic; cuDNN's backward is not promised to be, so only a call that allows
+  // any order goes there. cuDNN lays the gradients out like their inputs.
+  if (!deterministic && same_layout(dq, q) && same_layout(dk, k) && same_layout(dv, v) &&
+      same_layout(d_o, o) && cudnn_computes(spec, p)) {
+    check_backward(spec, p, q, k, v, o, d_o, dq, dk, dv, launch);
+    cudnn_attention_backward(cudnn_problem(spec, p, q, k, v, o), q.data, k.data, v.data, o.data,
+                             d_o.data, lse, dq.data, dk.data, dv.data, launch.stream);
+    return;
+  }
+  backward_with(backward_pass, spec, p, q, k, v, o, d_o, lse, dq, dk, dv, launch);
 }
 
 }  // namespace longnet::attention

@@ -43,19 +43,6 @@ struct FlashForward {
   }
 };
 
-// Scales the 8 values at `tile` (dims col..col+7) by exp2(rate[p] * d) per dim pair.
-__device__ inline void scale_chunk(bf16* tile, const float (&rate)[4], float d) {
-  uint4 bits = *reinterpret_cast<const uint4*>(tile);
-  __nv_bfloat162* pairs = reinterpret_cast<__nv_bfloat162*>(&bits);
-#pragma unroll
-  for (int t = 0; t < 4; ++t) {
-    const float f = fast_exp2(rate[t] * d);
-    const float2 x = __bfloat1622float2(pairs[t]);
-    pairs[t] = __floats2bfloat162_rn(x.x * f, x.y * f);
-  }
-  *reinterpret_cast<uint4*>(tile) = bits;
-}
-
 template <int Dh, int Warps, int MTiles>
 __global__ void __launch_bounds__(32 * Warps)
     flash_forward_kernel(Pass pass, CallGeometry g, View qv, View kv, View vv, float* o_acc,
@@ -235,28 +222,7 @@ __global__ void __launch_bounds__(32 * Warps)
         }
       }
     }
-#pragma unroll
-    for (int kk = 0; kk < F::kKeys / 16; ++kk) {
-      uint32_t pa[MTiles][4];
-#pragma unroll
-      for (int mt = 0; mt < MTiles; ++mt) {
-        pa[mt][0] = pack_bf16(s[mt][2 * kk][0], s[mt][2 * kk][1]);
-        pa[mt][1] = pack_bf16(s[mt][2 * kk][2], s[mt][2 * kk][3]);
-        pa[mt][2] = pack_bf16(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
-        pa[mt][3] = pack_bf16(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
-      }
-#pragma unroll
-      for (int n = 0; n < kOutTiles; n += 2) {
-        uint32_t vb[4];
-        ldmatrix_x4_trans(vb, vs + swizzled<Dh>(kk * 16 + lane % 8 + lane / 8 % 2 * 8,
-                                                n * 8 + lane / 16 * 8));
-#pragma unroll
-        for (int mt = 0; mt < MTiles; ++mt) {
-          mma16816(o[mt][n], pa[mt], vb[0], vb[1]);
-          mma16816(o[mt][n + 1], pa[mt], vb[2], vb[3]);
-        }
-      }
-    }
+    warp_add_product<Dh, MTiles, F::kKeys>(o, s, vs, lane);  // O += P V
     __syncthreads();  // this stage is free for the tile after next
   }
   cp_async_wait<0>();  // nothing in flight at exit (no keys: Q was never waited for)

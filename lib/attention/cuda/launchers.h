@@ -23,16 +23,22 @@ using ForwardPassFn = void (*)(int head_dim, const Pass& pass, const CallGeometr
 void forward_with(ForwardPassFn pass_fn, const Spec& spec, const Problem& p, View q, View k,
                   View v, Bnhd<uint16_t> o, float* lse, const CudaLaunch& launch);
 
-// Adds one pass's dK, dV (and dQ with atomics unless dq_separately) into fp32 accumulators.
-void backward_key_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch,
-                       View q, View k, View v, View d_o, const float* lse, const float* dsum,
-                       float* dq_acc, float* dk_acc, float* dv_acc, bool dq_separately,
-                       void* stream);
+// Adds one pass's dQ, dK, dV into fp32 accumulators [batch, rows, heads, dim].
+void backward_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch, View q,
+                   View k, View v, View d_o, const float* lse, const float* dsum, float* dq_acc,
+                   float* dk_acc, float* dv_acc, void* stream);
 
-// Adds one pass's dQ into dq_acc without atomics.
-void backward_query_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch,
-                         View q, View k, View v, View d_o, const float* lse, const float* dsum,
-                         float* dq_acc, void* stream);
+using BackwardPassFn = void (*)(int head_dim, const Pass& pass, const CallGeometry& g,
+                                int64_t batch, View q, View k, View v, View d_o, const float* lse,
+                                const float* dsum, float* dq_acc, float* dk_acc, float* dv_acc,
+                                void* stream);
+
+// Our backward around a per-pass kernel (backward_pass, or a kernel-lab variant): checks the
+// call, zeroes the accumulators, computes D = rowsum(dO * O), runs every pass in order (so the
+// passes add up in a fixed order), writes the gradients as bf16.
+void backward_with(BackwardPassFn pass_fn, const Spec& spec, const Problem& p, View q, View k,
+                   View v, View o, View d_o, const float* lse, Bnhd<uint16_t> dq,
+                   Bnhd<uint16_t> dk, Bnhd<uint16_t> dv, const CudaLaunch& launch);
 
 // lse = -inf over n values.
 void fill_minus_inf(float* lse, int64_t n, void* stream);

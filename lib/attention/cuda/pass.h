@@ -44,6 +44,12 @@ struct PassTiling {
 PassTiling query_tiling(const Pass& pass, const CallGeometry& g, int tile_rows);
 PassTiling key_tiling(const Pass& pass, const CallGeometry& g, int tile_rows);
 
+// A backward kernel's CTA shape (flash_backward.cuh): warps, 16-row tiles of owned rows per
+// warp, rows streamed per step, and the CTAs per SM the registers are capped for.
+struct BackwardShape {
+  int warps, tiles, visit, ctas_per_sm = 1;
+};
+
 // The passes a spec stands for; throws UsageError for shapes the kernels do not take.
 std::vector<Pass> plan_passes(const Spec& spec, const Problem& problem);
 CallGeometry call_geometry(const Spec& spec, const Problem& problem);
