@@ -205,7 +205,8 @@ struct TrainConfig {
             "auto (bf16 on a GPU, f32 on the CPU), f32, or bf16 (GPU only; fp32 master weights).");
     v.field("deterministic", deterministic,
             "GPU: one seed gives the same bits (attention backward in a fixed order); false "
-            "lets dense attention use cuDNN's faster non-deterministic backward.");
+            "lets dense attention use cuDNN's faster non-deterministic backward and GEMMs "
+            "pick cuBLASLt algorithms by timing.");
   }
   void validate(const Checker& check) const;
   bool operator==(const TrainConfig&) const = default;

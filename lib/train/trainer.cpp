@@ -14,6 +14,8 @@
 #include "ops/backward.h"
 #include "ops/create.h"
 #include "ops/cross_entropy.h"
+#include "ops/cuda/device_context.h"
+#include "ops/cuda/gemm.h"
 #include "ops/elementwise.h"
 #include "optim/lr_schedule.h"
 #include "train/batch.h"
@@ -60,6 +62,10 @@ class Trainer {
         train_stream_(corpus_.open_split(config_.data.train_split)),
         valid_stream_(corpus_.open_split(config_.data.valid_split)) {
     resolve_vocab();
+    // Timing cuBLASLt's candidates picks faster GEMMs, but a pick by timing may differ between
+    // processes (and so the last bits of a loss curve): only when determinism is not asked for.
+    if (!compute_.device.is_cpu() && !config_.train.deterministic)
+      cuda::set_gemm_autotune(cuda::DeviceContext::get(compute_.device.index), true);
     model_ = std::make_unique<nn::LongNetLM>(
         config_.model, config_.attention, uint64_t(config_.train.seed),
         nn::TensorOptions{.dtype = compute_.dtype, .device = compute_.device});
