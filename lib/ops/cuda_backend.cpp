@@ -411,10 +411,10 @@ class CudaBackend final : public Backend {
                    static_cast<float*>(valid.raw_data()));
     const cu::CrossEntropyShape s{rows, vocab, kernel_dtype(logits, "cross_entropy"),
                                   int32_t(ignore_index)};
+    check_f32(lse, "cross_entropy");
     cu::cross_entropy(ctx, s, {logits.raw_data(), vocab}, ids.as<int32_t>(),
-                      static_cast<float*>(loss.raw_data()), {nullptr, 0}, 1.f);
-    logsumexp(ctx, logits, rows, vocab, 1, out_view(lse, {0, 1, 0, 0}, "cross_entropy"),
-              "cross_entropy");
+                      static_cast<float*>(loss.raw_data()), {nullptr, 0}, 1.f,
+                      static_cast<float*>(lse.raw_data()));
   }
 
   // The kernel's gradient for a unit loss, then scaled row by row by grad_loss.

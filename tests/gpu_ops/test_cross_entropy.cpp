@@ -1,4 +1,4 @@
-// Softmax cross-entropy: per-row loss and the logits gradient, against fp64.
+// Softmax cross-entropy: per-row loss, logsumexp and the logits gradient, against fp64.
 #include <cmath>
 
 #include "gpu_test_support.h"
@@ -20,19 +20,20 @@ void check(DType t, Case c, bool in_place) {
   int64_t valid = 0;
   for (int32_t tg : targets) valid += tg != -100;
   float scale = 1.f / float(valid);
-  DeviceArray dl(logits, t), loss(c.rows, DType::f32);
+  DeviceArray dl(logits, t), loss(c.rows, DType::f32), lse_out(c.rows, DType::f32);
   DeviceArray dgrad = in_place ? DeviceArray(logits, t) : DeviceArray(c.rows * ld, t);
   Block dt = upload(targets);
   const void* src = in_place ? dgrad.data() : dl.data();
   cross_entropy(gpu(), {c.rows, c.vocab, t, -100}, {src, ld}, dt.as<int32_t>(), static_cast<float*>(loss.data()),
-                {dgrad.data(), ld}, scale);
-  std::vector<double> want_loss, want_grad, got_grad;
+                {dgrad.data(), ld}, scale, static_cast<float*>(lse_out.data()));
+  std::vector<double> want_loss, want_lse, want_grad, got_grad;
   auto grad = dgrad.download();
   for (int64_t r = 0; r < c.rows; ++r) {
     double m = -INFINITY, s = 0;
     for (int64_t j = 0; j < c.vocab; ++j) m = std::max(m, logits[r * ld + j]);
     for (int64_t j = 0; j < c.vocab; ++j) s += std::exp(logits[r * ld + j] - m);
     double lse = m + std::log(s);
+    want_lse.push_back(lse);
     bool ignored = targets[r] == -100;
     want_loss.push_back(ignored ? 0 : lse - logits[r * ld + targets[r]]);
     for (int64_t j = 0; j < c.vocab; ++j) {
@@ -42,6 +43,7 @@ void check(DType t, Case c, bool in_place) {
     }
   }
   EXPECT_TRUE(all_near(loss.download(), want_loss, 1e-5, 1e-5));
+  EXPECT_TRUE(all_near(lse_out.download(), want_lse, 1e-5, 1e-5));
   EXPECT_TRUE(all_near(got_grad, want_grad, tolerance(t), 1e-7));
 }
 

@@ -135,6 +135,32 @@ TEST(Elementwise, DenseVectorPathOfEveryOp) {
   }
 }
 
+// A row repeated down the rows (a bias) takes the 16-byte path too, as either operand; views
+// carry the strides the backend's folding gives (zeros on size-1 dims).
+TEST(Elementwise, OneRowRepeatedDownTheRowsAsEitherOperand) {
+  const int64_t rows = 37, cols = 24;
+  const Extent e{1, 1, rows, cols};
+  const Strides dense{0, 0, cols, 1}, row{0, 0, 0, 1};
+  for (DType t : {DType::f32, DType::bf16})
+    for (const BinaryCase& c : binary_cases())
+      for (bool row_first : {false, true}) {
+        SCOPED_TRACE(::testing::Message() << name(t) << " op " << int(c.op) << (row_first ? " row first" : ""));
+        auto full = stored(random_values(rows * cols, -3, 3, 800 + int(c.op)), t);
+        auto one_row = stored(random_values(cols, 0.5, 2, 900 + int(c.op)), t);
+        DeviceArray dfull(full, t), drow(one_row, t), dout(rows * cols + 8, t);
+        const InView f{dfull.data(), t, dense}, r{drow.data(), t, row};
+        binary(gpu(), c.op, e, row_first ? r : f, row_first ? f : r, {dout.data(), t, dense}, float(c.alpha));
+        auto got = dout.download();
+        std::vector<double> want;
+        for (int64_t i = 0; i < rows * cols; ++i) {
+          const double x = full[i], y = one_row[i % cols];
+          want.push_back(row_first ? c.ref(y, x, c.alpha) : c.ref(x, y, c.alpha));
+        }
+        EXPECT_TRUE(all_near({got.begin(), got.begin() + rows * cols}, want, tolerance(t), 1e-6));
+        for (int64_t i = rows * cols; i < rows * cols + 8; ++i) EXPECT_TRUE(std::isnan(got[i])) << i;
+      }
+}
+
 TEST(Elementwise, BinaryOpsBroadcastAcrossDimensions) {
   const std::vector<BinaryCase>& cases = binary_cases();
   // a: transposed full view; b: [1, 3, 1, 7] broadcast over dims 0 and 2; out: padded rows.

@@ -16,6 +16,7 @@ struct Args {
   const int32_t* targets;
   float* loss;
   float grad_scale;
+  float* lse;  // optional
 };
 
 // Running (max, sum of exp(x - max)) pairs, merged exactly as one pass over both parts would.
@@ -99,7 +100,10 @@ __global__ void cross_entropy_kernel(Args a) {
     for (int64_t i = threadIdx.x; i < vocab; i += kThreads) acc = merge(acc, {load(a.logits.data, t, in + i), 1.f});
   }
   const float lse = block_lse(acc, warps);
-  if (threadIdx.x == 0) a.loss[row] = ignored ? 0.f : lse - target_logit;
+  if (threadIdx.x == 0) {
+    a.loss[row] = ignored ? 0.f : lse - target_logit;
+    if (a.lse) a.lse[row] = lse;
+  }
   if (!a.dlogits.data) return;
 
   const int64_t out = row * a.dlogits.stride;
@@ -161,7 +165,10 @@ __global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
     for (int j = 0; j < 8; ++j) sum += __expf(v[j] - m);
   }
   const float lse = block_lse({m, sum}, warps);
-  if (threadIdx.x == 0) a.loss[row] = ignored ? 0.f : lse - target_logit;
+  if (threadIdx.x == 0) {
+    a.loss[row] = ignored ? 0.f : lse - target_logit;
+    if (a.lse) a.lse[row] = lse;
+  }
   if (!a.dlogits.data) return;
   const int64_t out = row * a.dlogits.stride;
   const float scale = ignored ? 0.f : a.grad_scale;
@@ -179,7 +186,7 @@ __global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
 }  // namespace
 
 void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows logits, const int32_t* targets,
-                   float* loss, Rows dlogits, float grad_scale) {
+                   float* loss, Rows dlogits, float grad_scale, float* lse) {
   if (s.rows < 0 || s.vocab <= 0) raise_error("cross_entropy: rows " + std::to_string(s.rows) + " and vocab " + std::to_string(s.vocab) + " must be positive");
   if (s.rows == 0) return;
   if (s.rows > INT32_MAX) raise_error("cross_entropy: " + std::to_string(s.rows) + " rows is more than one launch takes");
@@ -187,7 +194,7 @@ void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows log
     return aligned16(p) && stride % 8 == 0;
   };
   bool vec = s.vocab % 8 == 0 && aligned(logits.data, logits.stride) && aligned(dlogits.data, dlogits.stride);
-  Args a{s, logits, dlogits, targets, loss, grad_scale};
+  Args a{s, logits, dlogits, targets, loss, grad_scale, lse};
   if (vec && s.dtype == DType::bf16 && s.vocab <= int64_t(kRowChunks) * 8 * kThreads) {
     registers_kernel<<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
   } else if (vec)

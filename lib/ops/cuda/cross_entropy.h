@@ -18,8 +18,9 @@ struct CrossEntropyShape {
 // loss[r] = logsumexp(logits[r]) - logits[r, target[r]] (fp32), 0 where target is ignore_index.
 // When dlogits.data is set: dlogits[r, j] = grad_scale * (softmax(logits[r])_j - [j == target]),
 // all 0 on ignored rows. dlogits may alias logits (the gradient replaces them).
-// Targets must be ignore_index or in [0, vocab).
+// Targets must be ignore_index or in [0, vocab). When lse is set it receives each row's
+// logsumexp (fp32), ignored rows included.
 void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows logits, const int32_t* targets,
-                   float* loss, Rows dlogits, float grad_scale);
+                   float* loss, Rows dlogits, float grad_scale, float* lse = nullptr);
 
 }  // namespace longnet::cuda

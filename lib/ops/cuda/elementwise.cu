@@ -75,7 +75,23 @@ struct Operands {
   DType type[3];
   int op;
   float alpha;
+  int64_t period[2];  // dense kernel: 0 for a dense input, else the row length it repeats
 };
+
+// Whether a view walks `e` in row-major order; strides of size-1 dims do not matter.
+bool walks_densely(const Strides& s, const Extent& e) {
+  const Strides dense = dense_strides(e);
+  for (int d = 0; d < 4; ++d)
+    if (e[d] != 1 && s[d] != dense[d]) return false;
+  return true;
+}
+
+// Whether a view is one row of e[3] values repeated for every row (a bias added to each row).
+bool repeats_one_row(const Strides& s, const Extent& e) {
+  for (int d = 0; d < 3; ++d)
+    if (e[d] != 1 && s[d] != 0) return false;
+  return e[3] == 1 || s[3] == 1;
+}
 
 template <int kInputs>
 __device__ __forceinline__ float compute(int op, const Operands& o, const float (&x)[2]) {
@@ -113,8 +129,9 @@ __global__ void dense_kernel(Operands o, int64_t n8) {
     float x[2][kInputs][8], y[8];
 #pragma unroll
     for (int v = 0; v < kInputs; ++v) {
-      load8(o.in[v], o.type[v + 1], g * 8, x[0][v]);
-      if (second) load8(o.in[v], o.type[v + 1], (g + step) * 8, x[1][v]);
+      const int64_t period = o.period[v];
+      load8(o.in[v], o.type[v + 1], period ? g * 8 % period : g * 8, x[0][v]);
+      if (second) load8(o.in[v], o.type[v + 1], period ? (g + step) * 8 % period : (g + step) * 8, x[1][v]);
     }
 #pragma unroll
     for (int u = 0; u < 2; ++u) {
@@ -152,11 +169,13 @@ void launch(DeviceContext& ctx, const Extent& e, const OutView& out, const InVie
   o.op = op;
   o.alpha = alpha;
 
-  Strides dense = dense_strides(e);
-  bool fast = n % 8 == 0 && out.stride == dense && aligned16(out.data);
-  for (int v = 0; v < kInputs; ++v)
-    fast = fast && in[v].stride == dense &&
-           aligned16(in[v].data);
+  // The 16-byte kernel takes dense views, and inputs that repeat one row of a multiple of 8.
+  bool fast = n % 8 == 0 && walks_densely(out.stride, e) && aligned16(out.data);
+  for (int v = 0; v < kInputs; ++v) {
+    const bool row = !walks_densely(in[v].stride, e) && repeats_one_row(in[v].stride, e) && e[3] % 8 == 0;
+    o.period[v] = row ? e[3] : 0;
+    fast = fast && (row || walks_densely(in[v].stride, e)) && aligned16(in[v].data);
+  }
   constexpr int kThreads = 256;
   if (fast) {
     launch_dense<kInputs>(op, blocks_for((n / 8 + 1) / 2, kThreads), kThreads, ctx.stream(), o, n / 8,
