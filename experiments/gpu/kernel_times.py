@@ -15,7 +15,8 @@ def main() -> None:
     for row in csv.DictReader(lines):
         if row.get("Metric Name") != "gpu__time_duration.sum":
             continue
-        name = row["Kernel Name"].removeprefix("void ").replace("(anonymous namespace)::", "")
+        name = row["Kernel Name"].removeprefix("void ").removeprefix("longnet::")
+        name = name.replace("(anonymous namespace)::", "").replace("<unnamed>::", "")
         name = name.split("(")[0].split("<")[0].strip()
         total[name] += float(row["Metric Value"].replace(",", "")) / 1e6  # ns -> ms
         launches[name] += 1
