@@ -51,7 +51,7 @@ run: deps build
 	@if [ -f $(QUICK_RUN)/checkpoints/latest ]; then resume=--resume; fi; \
 	echo "$(LONGNET) train experiments/quickstart.toml --out $(QUICK_RUN) $$resume"; \
 	$(LONGNET) train experiments/quickstart.toml --out $(QUICK_RUN) $$resume
-	$(LONGNET) eval $(QUICK_RUN) --csv $(QUICK_RUN)/eval.csv
+	$(LONGNET) eval $(QUICK_RUN) --device auto --csv $(QUICK_RUN)/eval.csv
 
 clean:
 	rm -rf $(BUILD)
