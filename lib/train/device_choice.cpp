@@ -30,6 +30,15 @@ ComputeChoice resolve_compute(config::Device device, config::Precision precision
           .dtype = bf16 ? DType::bf16 : DType::f32};
 }
 
+void check_model_runs_on(const ComputeChoice& choice, const config::ModelConfig& model) {
+  if (choice.device.is_cpu() || model.heads <= 0) return;
+  const int64_t head_dim = model.dim / model.heads;
+  if (head_dim != 64 && head_dim != 128)
+    fail<ConfigError>("model.dim = {} over model.heads = {} gives heads of {}: the CUDA attention "
+                      "kernels take heads of 64 or 128; change model.heads (or run on the cpu)",
+                      model.dim, model.heads, head_dim);
+}
+
 std::string describe(const ComputeChoice& choice) {
   if (choice.dtype == DType::bf16)
     return fmt::format("{}, bf16 parameters and activations (fp32 master weights, moments and loss)",

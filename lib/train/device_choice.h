@@ -32,6 +32,10 @@ struct ComputeKeys {
 ComputeChoice resolve_compute(config::Device device, config::Precision precision,
                               const GpuAvailability& gpus, const ComputeKeys& keys);
 
+// ConfigError naming model.dim and model.heads when the model cannot run on `choice`: the CUDA
+// attention kernels take head dims 64 and 128. Checked before any compute is spent.
+void check_model_runs_on(const ComputeChoice& choice, const config::ModelConfig& model);
+
 // "cuda:0, bf16 parameters (fp32 master weights)", "cpu, f32".
 std::string describe(const ComputeChoice& choice);
 

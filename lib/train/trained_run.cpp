@@ -14,6 +14,7 @@ TrainedRun load_trained_run(const std::filesystem::path& path, const ComputeChoi
   run.config = config::parse_experiment(read_checkpoint_config(run.checkpoint),
                                         (run.checkpoint / "config.toml").string());
   run.tokenizer_checksum = read_checkpoint_tokenizer(run.checkpoint);
+  check_model_runs_on(compute, run.config.model);
   run.model = std::make_unique<nn::LongNetLM>(run.config.model, run.config.attention,
                                               uint64_t(run.config.train.seed));
   load_model(run.checkpoint, *run.model);

@@ -246,8 +246,10 @@ class Trainer {
 
 void run_training(const TrainRequest& request) {
   const auto& t = request.config.train;
-  Trainer(request, resolve_compute(t.device, t.precision, gpu_availability(),
-                                     {"train.device", "train.precision"})).run();
+  const ComputeChoice compute =
+      resolve_compute(t.device, t.precision, gpu_availability(), {"train.device", "train.precision"});
+  check_model_runs_on(compute, request.config.model);
+  Trainer(request, compute).run();
 }
 
 }  // namespace longnet::train

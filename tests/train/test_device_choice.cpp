@@ -34,6 +34,22 @@ TEST(DeviceChoice, AutoTakesTheGpuInBf16WhenOneIsBuiltAndVisible) {
   EXPECT_EQ(c.dtype, DType::bf16);
 }
 
+TEST(DeviceChoice, OnTheGpuHeadsMustBe64Or128Wide) {
+  const ComputeChoice gpu{Device::cuda(0), DType::bf16}, host{Device::cpu(), DType::f32};
+  config::ModelConfig model;  // 768 wide, 12 heads of 64
+  EXPECT_NO_THROW(check_model_runs_on(gpu, model));
+  model.heads = 6;  // heads of 128
+  EXPECT_NO_THROW(check_model_runs_on(gpu, model));
+  model.dim = 128, model.heads = 4;  // heads of 32
+  EXPECT_NO_THROW(check_model_runs_on(host, model));
+  try {
+    check_model_runs_on(gpu, model);
+    ADD_FAILURE() << "heads of 32 accepted on the GPU";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("model.heads = 4"), std::string::npos) << e.what();
+  }
+}
+
 TEST(DeviceChoice, AutoFallsBackToTheCpuInF32) {
   for (const GpuAvailability& gpus : {kNoGpu, kCpuBuild}) {
     const ComputeChoice c = resolve_compute(automatic, P::automatic, gpus, kKeys);
