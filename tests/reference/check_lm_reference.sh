@@ -2,8 +2,10 @@
 # The LongNet LM against an independent PyTorch float64 model (lm_reference.py): prepare a small
 # corpus from this repository's lib/ sources, train tiny dense, sparse and dilated models a few
 # steps (blocked head offsets and tied embeddings in one of them), evaluate each with
-# `longnet eval` at the training length and at a length no pattern divides, and require the
-# reference's perplexity to agree within 2e-6 (float32 against float64; they agree to ~1e-7).
+# `longnet eval` at the training length, at a length no pattern divides and at three training
+# lengths (blockwise causal attention, as the paper evaluates beyond the training length), and
+# require the reference's perplexity to agree within 2e-6 (float32 against float64; they agree
+# to ~1e-7).
 #   check_lm_reference.sh LONGNET_BIN SOURCE_DIR SCRATCH_DIR [DEVICE]   (DEVICE of training: cpu, cuda)
 set -euo pipefail
 longnet=$(realpath "$1") source=$(realpath "$2") scratch=$3 device=${4:-cpu}
@@ -62,14 +64,14 @@ for variant in "dilated:" "dense:--set attention.kind=dense" "sparse:--set atten
   # shellcheck disable=SC2086  # the overrides are separate words
   "$longnet" train tiny.toml ${variant#*:} --out "run-$name" > "train-$name.log" 2>&1 \
     || { cat "train-$name.log"; exit 1; }
-  for length in 128 100; do
+  for length in 128 100 384; do  # 384: blockwise causal attention in blocks of 128
     "$longnet" eval "run-$name" --lengths $length --max-tokens $((2 * length)) --split test \
       --csv "eval-$name-$length.csv" > "eval-$name-$length.log" 2>&1 \
       || { cat "eval-$name-$length.log"; exit 1; }
     ppl=$(tail -n 1 "eval-$name-$length.csv" | cut -d, -f3)
     echo "== $name, length $length: longnet perplexity $ppl"
     "$python" "$source/tests/reference/lm_reference.py" "run-$name" data/test.bin \
-      --length $length --windows 2 --expect "$ppl" || failed=1
+      --length $length --windows 2 --block 128 --expect "$ppl" || failed=1
   done
 done
 exit $failed

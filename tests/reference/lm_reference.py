@@ -100,6 +100,19 @@ def key_counts(cfg: dict, n: int, heads: int) -> torch.Tensor:
     return counts
 
 
+def blockwise_counts(cfg: dict, n: int, heads: int, block: int) -> torch.Tensor:
+    """Blockwise causal attention (the paper's evaluation beyond the training length): the
+    queries of block b see the keys of blocks b-1 and b, with the pattern laid over those two
+    blocks as if they were one sequence that starts at block b-1."""
+    counts = torch.zeros(heads, n, n, dtype=torch.float64)
+    for begin in range(0, n, block):
+        end = min(n, begin + block)
+        start = max(0, begin - block)
+        window = key_counts(cfg, end - start, heads)
+        counts[:, begin:end, start:end] = window[:, begin - start :, :]
+    return counts
+
+
 def xpos_rotate(x: torch.Tensor) -> torch.Tensor:
     """x [N, H, Dh]: pair (2j, 2j+1) at position p turned by p * 10000^(-2j/Dh)."""
     n, _, dh = x.shape
@@ -173,6 +186,8 @@ def main() -> int:
     ap.add_argument("shard", type=Path, help="token shard, e.g. runs/data/quickstart/test.bin")
     ap.add_argument("--length", type=int, required=True, help="evaluation length N")
     ap.add_argument("--windows", type=int, default=1, help="windows of N + 1 tokens to score")
+    ap.add_argument("--block", type=int, default=0,
+                    help="blockwise causal attention in blocks of this many tokens (0: off)")
     ap.add_argument("--expect", type=float, help="longnet's perplexity to compare with")
     ap.add_argument("--rtol", type=float, default=2e-6)
     args = ap.parse_args()
@@ -183,7 +198,9 @@ def main() -> int:
     stream = read_stream(args.shard)
     n = args.length
     windows = min(args.windows, (len(stream) - 1) // n)
-    counts = key_counts(cfg, n, cfg.get("model", {}).get("heads", 12))
+    heads = cfg.get("model", {}).get("heads", 12)
+    counts = (blockwise_counts(cfg, n, heads, args.block) if 0 < args.block < n
+              else key_counts(cfg, n, heads))
     total = 0.0
     with torch.no_grad():
         for wi in range(windows):
