@@ -54,6 +54,13 @@ void flash_shape_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bi
                           Bnhd<bf16_bits> dq, Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool,
                           const CudaLaunch& launch);
 
+// 16: dQ from the dS tiles the dK/dV kernel stores (bf16, a lab-owned workspace) instead of
+// recomputing S and dP; strided passes only, summary passes as 15/11 (16_backward_ds_tiles.cu).
+void ds_tiles_backward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                       Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<const bf16_bits> o,
+                       Bnhd<const bf16_bits> d_o, const float* lse, Bnhd<bf16_bits> dq,
+                       Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv, bool, const CudaLaunch& launch);
+
 // The CTA shapes variants 10-15 use.
 using cuda_detail::BackwardShape;
 inline constexpr BackwardShape kW4{4, 1, 64}, kW4Half{4, 1, 32}, kW8{8, 1, 64}, kW8Half{8, 1, 32},
@@ -83,6 +90,9 @@ inline constexpr BackwardVariant kBackwardVariants[] = {
     // Dh 64: CTAs of 4 warps x 16 rows, registers capped at 168 for three CTAs per SM (12 warps);
     // 32 streamed rows for dK/dV, 64 for dQ. The library's at Dh 64.
     {"15_bwd_flash_w4_3cta", flash_shape_backward<kW4Half3, kW4x3, kW8Half, kW8>},
+    // 15's dK/dV kernel also stores dS (bf16); dQ = dS K by a query-owning pass over those tiles
+    // (5 matmul units instead of 7). Needs a workspace of dS tiles: 2 GiB on the bar case.
+    {"16_bwd_ds_tiles", ds_tiles_backward},
 };
 
 // n random bf16 values of unit variance, drawn on the device (device_fill.cu).
