@@ -76,8 +76,23 @@ __device__ inline uint32_t transposed(uint32_t x) {
   return y;
 }
 
+// Two-stage pipeline step: starts the next stage's copies (when there is one), then waits until
+// the current stage's have landed (for this thread; a barrier follows for the others).
+template <class LoadNext>
+__device__ inline void next_stage(bool has_next, LoadNext load_next) {
+  if (has_next) {
+    load_next();
+    cp_async_commit();
+    cp_async_wait<1>();
+  } else {
+    cp_async_wait<0>();
+  }
+}
+
 // The key kernel: flash_backward_kernel's KeyOwner path (M = 1, kStep streamed queries) with
 // query steps on the dS grid (rows outside [lo, hi) load as absent and get dS = 0) and dS stored.
+// A restatement, not a reuse: the library stays unchanged while 16 is a lab variant; should 16
+// enter it, flash_backward.cuh's kernel takes the dS store and this copy goes.
 template <int Dh, int Warps, int CtasPerSm>
 __global__ void __launch_bounds__(32 * Warps, CtasPerSm)
     ds_key_kernel(Pass pass, CallGeometry g, FlashBackwardArgs a, DsTiles ds, int64_t first_group,
@@ -160,13 +175,7 @@ __global__ void __launch_bounds__(32 * Warps, CtasPerSm)
   for (int64_t it = 0; it < n_steps; ++it) {
     const int stage = static_cast<int>(it & 1);
     const int64_t m0 = (first_step + it) * kStep;
-    if (it + 1 < n_steps) {
-      load_step(stage ^ 1, m0 + kStep);
-      cp_async_commit();
-      cp_async_wait<1>();
-    } else {
-      cp_async_wait<0>();
-    }
+    next_stage(it + 1 < n_steps, [&] { load_step(stage ^ 1, m0 + kStep); });
     if (g.xpos) {
 #pragma unroll
       for (int i = 0; i < kStep / F::kRowStep; ++i) {
@@ -294,13 +303,7 @@ __global__ void __launch_bounds__(32 * kDqWarps, CtasPerSm)
 #pragma unroll
       for (int kw = 0; kw < KeyRows / 16; ++kw) frag[kw] = blk[kw * (kStep / 16) * kBlockChunks];
     }
-    if (kt + 1 < n_tiles) {
-      load_keys(stage ^ 1, m0 + KeyRows);
-      cp_async_commit();
-      cp_async_wait<1>();
-    } else {
-      cp_async_wait<0>();
-    }
+    next_stage(kt + 1 < n_tiles, [&] { load_keys(stage ^ 1, m0 + KeyRows); });
     __nv_bfloat16* ks = k_tiles + stage * KeyRows * Dh;
     if (g.xpos) {
 #pragma unroll
