@@ -29,6 +29,7 @@ using namespace cuda_detail;
 
 constexpr int kStep = 32;    // queries per step of the key kernel: the dS tiles' rows
 constexpr int kDqWarps = 4;  // dQ kernel: 4 warps x 16 owned queries
+constexpr int kBlockChunks = 32;  // 16-byte chunks of a 16 x 16 block's fragments: one a lane
 
 // The dS tiles of one strided pass: for each (batch, head, group, key tile, query step) a block
 // of key_rows x kStep values as [warp][16-query half][lane] uint4, the key kernel's packed A
@@ -43,12 +44,9 @@ struct DsTiles {
   __device__ uint4* block(int64_t b, int h, int64_t group, int64_t key_tile, int64_t step) const {
     const int64_t at = (((b * heads + h) * groups + group - first_group) * key_tiles + key_tile) *
                            steps + step;
-    return data + at * (KeyRows / 16) * (kStep / 16) * 32;
+    return data + at * (KeyRows / 16) * (kStep / 16) * kBlockChunks;
   }
 };
-
-// 16-byte chunks of a 16 x 16 block's fragments, 32 lanes.
-constexpr int kBlockChunks = 32;
 
 // One warp's acc[16 x Dh] += A[16 x 16 Kt] Y[16 Kt x Dh], A given as packed bf16 fragments (one
 // per 16 columns), Y a swizzled shared tile read by ldmatrix.trans: flash_backward.cuh's
