@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "attention/cuda/attention_cuda.h"
 #include "common/build_info.h"
 #include "common/error.h"
 #include "common/gpu_info.h"
@@ -33,7 +34,7 @@ ComputeChoice resolve_compute(config::Device device, config::Precision precision
 void check_model_runs_on(const ComputeChoice& choice, const config::ModelConfig& model) {
   if (choice.device.is_cpu() || model.heads <= 0) return;
   const int64_t head_dim = model.dim / model.heads;
-  if (head_dim != 64 && head_dim != 128)
+  if (!attention::cuda_head_dim_supported(head_dim))
     fail<ConfigError>("model.dim = {} over model.heads = {} gives heads of {}: the CUDA attention "
                       "kernels take heads of 64 or 128; change model.heads (or run on the cpu)",
                       model.dim, model.heads, head_dim);

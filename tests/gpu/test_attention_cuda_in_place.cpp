@@ -5,17 +5,11 @@
 #include <cstring>
 #include <random>
 
+#include "bf16_host.h"
 #include "gpu_attention_run.h"
 
 namespace longnet::attention {
 namespace {
-
-float bf16_to_float(uint16_t bits) {
-  const uint32_t word = uint32_t(bits) << 16;
-  float f;
-  std::memcpy(&f, &word, sizeof f);
-  return f;
-}
 
 TEST(CudaAttentionInPlace, OWrittenOverQEqualsOWrittenToItsOwnBuffer) {
   Spec spec;
@@ -45,7 +39,7 @@ TEST(CudaAttentionInPlace, OWrittenOverQEqualsOWrittenToItsOwnBuffer) {
   ASSERT_EQ(own_o.o.size(), size_t(p.batch * n * p.heads * p.head_dim));
   size_t differ = 0;
   for (size_t i = 0; i < own_o.o.size(); ++i)
-    differ += bf16_to_float(after[in.q.offset + i]) != own_o.o[i];
+    differ += testing::from_bf16(after[in.q.offset + i]) != own_o.o[i];
   EXPECT_EQ(differ, 0u);
   EXPECT_EQ(std::memcmp(lse_over_q.data(), own_o.lse.data(), own_o.lse.size() * sizeof(float)),
             0);

@@ -45,7 +45,7 @@ void check_view(const char* name, Bnhd<T> v) {
 // The kernels' own limits, beyond validate(): head dims, head count, grid size.
 void check_problem(const Spec& spec, const Problem& p) {
   validate(spec, p);
-  if (p.head_dim != 64 && p.head_dim != 128) {
+  if (!cuda_head_dim_supported(p.head_dim)) {
     fail<UsageError>("attention_cuda: head_dim {} is not supported; use 64 or 128", p.head_dim);
   }
   if (p.heads > kMaxHeads || p.batch > 65535) {

@@ -25,6 +25,9 @@ struct CudaLaunch {
   void* stream = nullptr;
 };
 
+// The head dims the kernels are built for.
+constexpr bool cuda_head_dim_supported(int64_t head_dim) { return head_dim == 64 || head_dim == 128; }
+
 size_t attention_forward_workspace_bytes(const Spec& spec, const Problem& problem);
 size_t attention_backward_workspace_bytes(const Spec& spec, const Problem& problem);
 

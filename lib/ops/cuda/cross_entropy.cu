@@ -69,6 +69,13 @@ __device__ __forceinline__ float block_lse(MaxSum acc, MaxSum* warps) {
   return acc.m + logf(acc.s);
 }
 
+// The row's loss (0 when its target is ignored) and, when asked for, its lse.
+__device__ __forceinline__ void write_row_results(const Args& a, int64_t row, float lse, float target_logit,
+                                                  bool ignored) {
+  a.loss[row] = ignored ? 0.f : lse - target_logit;
+  if (a.lse) a.lse[row] = lse;
+}
+
 // Elements i .. i + 8 of the gradient: scale * (softmax - onehot(target)).
 template <bool kFast>
 __device__ __forceinline__ void gradient8(float (&v)[8], float lse, float scale, int64_t i, int32_t target) {
@@ -100,10 +107,7 @@ __global__ void cross_entropy_kernel(Args a) {
     for (int64_t i = threadIdx.x; i < vocab; i += kThreads) acc = merge(acc, {load(a.logits.data, t, in + i), 1.f});
   }
   const float lse = block_lse(acc, warps);
-  if (threadIdx.x == 0) {
-    a.loss[row] = ignored ? 0.f : lse - target_logit;
-    if (a.lse) a.lse[row] = lse;
-  }
+  if (threadIdx.x == 0) write_row_results(a, row, lse, target_logit, ignored);
   if (!a.dlogits.data) return;
 
   const int64_t out = row * a.dlogits.stride;
@@ -165,10 +169,7 @@ __global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
     for (int j = 0; j < 8; ++j) sum += __expf(v[j] - m);
   }
   const float lse = block_lse({m, sum}, warps);
-  if (threadIdx.x == 0) {
-    a.loss[row] = ignored ? 0.f : lse - target_logit;
-    if (a.lse) a.lse[row] = lse;
-  }
+  if (threadIdx.x == 0) write_row_results(a, row, lse, target_logit, ignored);
   if (!a.dlogits.data) return;
   const int64_t out = row * a.dlogits.stride;
   const float scale = ignored ? 0.f : a.grad_scale;

@@ -172,9 +172,10 @@ void launch(DeviceContext& ctx, const Extent& e, const OutView& out, const InVie
   // The 16-byte kernel takes dense views, and inputs that repeat one row of a multiple of 8.
   bool fast = n % 8 == 0 && walks_densely(out.stride, e) && aligned16(out.data);
   for (int v = 0; v < kInputs; ++v) {
-    const bool row = !walks_densely(in[v].stride, e) && repeats_one_row(in[v].stride, e) && e[3] % 8 == 0;
+    const bool dense = walks_densely(in[v].stride, e);
+    const bool row = !dense && repeats_one_row(in[v].stride, e) && e[3] % 8 == 0;
     o.period[v] = row ? e[3] : 0;
-    fast = fast && (row || walks_densely(in[v].stride, e)) && aligned16(in[v].data);
+    fast = fast && (dense || row) && aligned16(in[v].data);
   }
   constexpr int kThreads = 256;
   if (fast) {
