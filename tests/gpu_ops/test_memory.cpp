@@ -1,4 +1,6 @@
 // Device and pinned memory through the context's caching allocators.
+#include <algorithm>
+
 #include "common/error.h"
 #include "gpu_test_support.h"
 
@@ -67,6 +69,28 @@ TEST(PinnedMemory, ReusesBlocksAndCopiesBothWays) {
   DeviceArray d(values, DType::f32);
   gpu().copy_to_host(b.get(), d.data(), 4000);
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(b.as<float>()[i], float(values[i]));
+}
+
+// Uploads go through two pinned slots that are reused round-robin and grow on demand: each
+// upload must leave with its own bytes even though the host buffer is overwritten at once and
+// the slots are recycled, for sizes that grow, shrink and skip the staging (above its limit).
+TEST(HostUploads, EachUploadKeepsItsBytesWhenTheSourceIsReusedAtOnce) {
+  const std::vector<size_t> counts = {1, 1000, 250001, 17, 4 << 20, 3,
+                                      HostStaging::kMaxStagedBytes / 4 + 5, 999};
+  std::vector<float> host;
+  std::vector<Block> uploaded;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    host.assign(counts[i], float(i + 1));
+    uploaded.emplace_back(gpu().memory(), counts[i] * sizeof(float));
+    gpu().copy_to_device(uploaded.back().get(), host.data(), counts[i] * sizeof(float));
+    std::fill(host.begin(), host.end(), -1.0f);  // the source is reused as soon as the call returns
+  }
+  for (size_t i = 0; i < counts.size(); ++i) {
+    std::vector<float> back(counts[i], 0.0f);
+    gpu().copy_to_host(back.data(), uploaded[i].get(), counts[i] * sizeof(float));
+    for (size_t j = 0; j < counts[i]; ++j)
+      ASSERT_EQ(back[j], float(i + 1)) << "upload " << i << " of " << counts[i] << ", element " << j;
+  }
 }
 
 }  // namespace

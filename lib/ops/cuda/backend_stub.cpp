@@ -27,6 +27,7 @@ namespace {
 DeviceContext& DeviceContext::get(int) { no_cuda("the GPU backend"); }
 DeviceContext& DeviceContext::current() { no_cuda("the GPU backend"); }
 DeviceContext::~DeviceContext() = default;
+HostStaging::~HostStaging() = default;  // never constructed: no context exists without CUDA
 void DeviceContext::copy_to_device(void*, const void*, size_t) { no_cuda("copy_to_device"); }
 void DeviceContext::copy_to_host(void*, const void*, size_t) { no_cuda("copy_to_host"); }
 void DeviceContext::copy_on_device(void*, const void*, size_t) { no_cuda("copy_on_device"); }

@@ -85,6 +85,7 @@ DeviceContext::DeviceContext(int device) : device_(device) {
   workspace_bytes_ = kBlasWorkspaceBytes;
   memory_ = std::make_unique<BlockCache>(device_backend(device));
   pinned_ = std::make_unique<BlockCache>(pinned_backend());
+  staging_ = std::make_unique<HostStaging>(*pinned_);
   plans_ = std::make_unique<GemmPlans>();
 }
 
@@ -94,6 +95,7 @@ DeviceContext::~DeviceContext() {
   cudaStreamSynchronize(stream_);
   plans_.reset();
   memory_.reset();
+  staging_.reset();
   pinned_.reset();
   cudaFree(workspace_);
   cublasLtDestroy(blas_);
@@ -101,7 +103,7 @@ DeviceContext::~DeviceContext() {
 }
 
 void DeviceContext::copy_to_device(void* dst, const void* src, size_t bytes) {
-  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_), "copy_to_device");
+  staging_->upload(dst, src, bytes, stream_);
 }
 
 void DeviceContext::copy_to_host(void* dst, const void* src, size_t bytes) {

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "ops/cuda/block_cache.h"
+#include "ops/cuda/host_staging.h"
 
 struct CUstream_st;
 struct cublasLtContext;
@@ -28,6 +29,8 @@ class DeviceContext {
   BlockCache& pinned() { return *pinned_; }
 
   // Copies queued on the stream; the *_host copies return once the bytes have arrived.
+  // copy_to_device stages pageable sources through pinned memory (HostStaging), so it neither
+  // waits for the stream nor keeps `src` in use after it returns.
   void copy_to_device(void* dst, const void* src, size_t bytes);
   void copy_to_host(void* dst, const void* src, size_t bytes);
   void copy_on_device(void* dst, const void* src, size_t bytes);
@@ -52,6 +55,7 @@ class DeviceContext {
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
   std::unique_ptr<BlockCache> memory_, pinned_;
+  std::unique_ptr<HostStaging> staging_;
   std::unique_ptr<GemmPlans> plans_;
 };
 

@@ -55,11 +55,7 @@ void global_norm(DeviceContext& ctx, const std::vector<TensorRef>& tensors, floa
   if (chunks.size() > INT32_MAX) raise_error("global_norm: too many elements");
   Block table(ctx.memory(), sizeof(Chunk) * chunks.size());
   Block partial(ctx.memory(), sizeof(double) * chunks.size());
-  // The table travels through a pinned buffer, which is free again once the stream is waited on
-  // below (callers read the norm on the host next anyway, to clip).
-  Block staging(ctx.pinned(), sizeof(Chunk) * chunks.size());
-  std::memcpy(staging.get(), chunks.data(), sizeof(Chunk) * chunks.size());
-  ctx.copy_to_device(table.get(), staging.get(), sizeof(Chunk) * chunks.size());
+  ctx.copy_to_device(table.get(), chunks.data(), sizeof(Chunk) * chunks.size());
   chunk_kernel<<<unsigned(chunks.size()), kThreads, 0, ctx.stream()>>>(table.as<Chunk>(), partial.as<double>());
   check_launch("global_norm chunk_kernel");
   total_kernel<<<1, kThreads, 0, ctx.stream()>>>(partial.as<double>(), int64_t(chunks.size()), norm);
