@@ -517,9 +517,9 @@ class CudaBackend final : public Backend {
     ctx.copy_to_device(cos_table.get(), table.cos.data(), bytes);
     ctx.copy_to_device(sin_table.get(), table.sin.data(), bytes);
     cu::composed_rotary(ctx, {x.size(0), n, x.size(2), dh}, cu::DType::f64, x.raw_data(),
-                        {x.stride(0), x.stride(1), x.stride(2), 1}, cos_table.get(),
+                        {x.stride(0), x.stride(1), x.stride(2), x.stride(3)}, cos_table.get(),
                         sin_table.get(), out.raw_data(),
-                        {out.stride(0), out.stride(1), out.stride(2), 1});
+                        {out.stride(0), out.stride(1), out.stride(2), out.stride(3)});
   }
 
   // m [batch, R, C] as cuBLASLt takes it: rows contiguous (ld = row stride) or, transposed,

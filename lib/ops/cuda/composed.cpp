@@ -12,8 +12,11 @@ namespace {
 constexpr Extent vector_extent(int64_t n) { return {1, 1, 1, n}; }
 constexpr Strides packed() { return {0, 0, 0, 1}; }
 
-const void* element_after(const void* p, DType t) { return static_cast<const char*>(p) + size_of(t); }
-void* element_after(void* p, DType t) { return static_cast<char*>(p) + size_of(t); }
+// p advanced by `elements` elements of type t.
+const void* advance(const void* p, int64_t elements, DType t) {
+  return static_cast<const char*>(p) + elements * int64_t(size_of(t));
+}
+void* advance(void* p, int64_t elements, DType t) { return static_cast<char*>(p) + elements * int64_t(size_of(t)); }
 
 }  // namespace
 
@@ -109,11 +112,13 @@ void composed_rotary(DeviceContext& ctx, const Extent& shape, DType t, const voi
                      const void* cos_table, const void* sin_table, void* out, const Strides& out_stride) {
   const Extent e{shape[0], shape[1], shape[2], shape[3] / 2};  // one index per pair
   if (e[0] * e[1] * e[2] * e[3] == 0) return;
-  const Strides xs{x_stride[0], x_stride[1], x_stride[2], 2}, os{out_stride[0], out_stride[1], out_stride[2], 2};
+  // Even and odd elements of each pair as two views, one index per pair.
+  const Strides xs{x_stride[0], x_stride[1], x_stride[2], 2 * x_stride[3]};
+  const Strides os{out_stride[0], out_stride[1], out_stride[2], 2 * out_stride[3]};
   const Strides table{0, e[3], 0, 1};
-  const InView x0{x, t, xs}, x1{element_after(x, t), t, xs};
+  const InView x0{x, t, xs}, x1{advance(x, x_stride[3], t), t, xs};
   const InView c{cos_table, t, table}, s{sin_table, t, table};
-  const OutView out0{out, t, os}, out1{element_after(out, t), t, os};
+  const OutView out0{out, t, os}, out1{advance(out, out_stride[3], t), t, os};
   const InView out0_in{out0.data, t, os}, out1_in{out1.data, t, os};
   Scratch term(ctx, e[0] * e[1] * e[2] * e[3], t);
   const Strides dense = dense_strides(e);

@@ -32,7 +32,7 @@ void composed_cross_entropy_backward(DeviceContext& ctx, int64_t rows, int64_t v
                                      const void* logits, const int32_t* targets, int64_t ignore,
                                      const void* valid, const void* lse, const void* dloss, void* dlogits);
 
-// XPOS of x [B, N, H, Dh] (any strides for dims 0-2, the last contiguous): pair j at position n
+// XPOS of x [B, N, H, Dh] (any strides): pair j at position n
 // -> (x0 c - x1 s, x1 c + x0 s) with c, s from tables [N, Dh / 2] (ops/xpos_table.h). out must
 // not overlap x.
 void composed_rotary(DeviceContext& ctx, const Extent& shape, DType t, const void* x, const Strides& x_stride,
