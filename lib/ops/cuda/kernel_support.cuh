@@ -21,13 +21,14 @@ __device__ __forceinline__ T load(const void* p, DType t, int64_t i) {
   return T(static_cast<const double*>(p)[i]);
 }
 
-// v rounded once (to nearest even) to storage type t.
+// v rounded to nearest even to storage type t. A double goes to bf16 through float, as the CPU
+// backend's casts do, so both devices store the same bits.
 template <class T>
 __device__ __forceinline__ void store(void* p, DType t, int64_t i, T v) {
   if (t == DType::f32)
     static_cast<float*>(p)[i] = float(v);
   else if (t == DType::bf16)
-    static_cast<__nv_bfloat16*>(p)[i] = sizeof(T) == 8 ? __double2bfloat16(v) : __float2bfloat16_rn(float(v));
+    static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(float(v));
   else
     static_cast<double*>(p)[i] = double(v);
 }

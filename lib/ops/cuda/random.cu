@@ -12,9 +12,11 @@ __global__ void fill_random_kernel(int64_t n, Distribution dist, double a, doubl
                                    uint64_t stream, void* out, DType t) {
   int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (i >= n) return;
+  // Product and sum rounded separately (no fused multiply-add), as the CPU computes them, so an
+  // f64 tensor gets the CPU's bits.
   const double v = dist == Distribution::uniform
-                       ? a + (b - a) * double(philox::uniform_at(seed, stream, uint64_t(i)))
-                       : a + b * double(philox::normal_at(seed, stream, uint64_t(i)));
+                       ? __dadd_rn(a, __dmul_rn(b - a, double(philox::uniform_at(seed, stream, uint64_t(i)))))
+                       : __dadd_rn(a, __dmul_rn(b, double(philox::normal_at(seed, stream, uint64_t(i)))));
   store(out, t, i, v);
 }
 
