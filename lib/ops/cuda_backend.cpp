@@ -1,12 +1,15 @@
 // The CUDA op backend: the Backend interface over the ops/cuda building blocks, and the caching
 // allocator (ops/cuda/block_cache.h) as lib/tensor's allocator for cuda devices. Ops without a
 // kernel throw "<op> has no CUDA kernel yet" rather than falling back to the CPU. Kernels compute
-// f32 and bf16; other dtypes only move (copies, zero fills). Softmax, log-softmax and logsumexp
-// are compositions of the reduce and elementwise kernels (a few passes, fp32 arithmetic).
+// f32, bf16 and f64 (f64 in fp64); integer dtypes only move (copies, zero fills). Softmax,
+// log-softmax and logsumexp are compositions of the reduce and elementwise kernels; in f64,
+// LayerNorm, cross-entropy, embedding and XPOS are too (ops/cuda/composed.h, indices.h), as their
+// fused kernels take f32/bf16 only.
 #include <limits>
 
 #include "ops/backend.h"
 #include "ops/cuda/argmax.h"
+#include "ops/cuda/composed.h"
 #include "ops/cuda/cross_entropy.h"
 #include "ops/cuda/device_context.h"
 #include "ops/cuda/elementwise.h"
@@ -17,6 +20,8 @@
 #include "ops/cuda/random.h"
 #include "ops/cuda/reduce.h"
 #include "ops/cuda/rotary.h"
+#include "ops/cuda/scratch.h"
+#include "ops/xpos_table.h"
 #include "tensor/allocator.h"
 
 namespace longnet::ops {
@@ -33,9 +38,15 @@ cu::DeviceContext& context(const Tensor& t) { return cu::DeviceContext::get(t.de
 cu::DType kernel_dtype(const Tensor& t, std::string_view op) {
   if (t.dtype() == DType::f32) return cu::DType::f32;
   if (t.dtype() == DType::bf16) return cu::DType::bf16;
-  fail<RuntimeError>("{} on dtype {} has no CUDA kernel yet (f32 and bf16 only)", op,
+  if (t.dtype() == DType::f64) return cu::DType::f64;
+  fail<RuntimeError>("{} on dtype {} has no CUDA kernel (f32, bf16 and f64 only)", op,
                      dtype_name(t.dtype()));
 }
+
+// The dtype of temporaries for a composition over t: f64 stays f64, f32 and bf16 work in f32.
+cu::DType math_dtype(const Tensor& t) { return t.dtype() == DType::f64 ? cu::DType::f64 : cu::DType::f32; }
+
+bool is_f64(const Tensor& t) { return t.dtype() == DType::f64; }
 
 cu::IndexType index_type(const Tensor& t, std::string_view op) {
   if (t.dtype() == DType::i32) return cu::IndexType::i32;
@@ -106,51 +117,23 @@ AroundDim around(const Shape& shape, int64_t dim) {
   return a;
 }
 
-// Views of contiguous tensors as `rows` rows of `cols`: the whole matrix, or one value per row
-// broadcast along it.
-constexpr cu::Extent matrix(int64_t rows, int64_t cols) { return {1, 1, rows, cols}; }
-cu::Strides dense(int64_t cols) { return {0, 0, cols, 1}; }
-cu::Strides per_row() { return {0, 0, 1, 0}; }
+using cu::matrix_extent;
+using cu::one_per_row;
+using cu::row_major;
+using cu::Scratch;
 
-// A device temporary of `count` f32 values (freed at scope end: later work on the one stream
-// runs after the kernels that use it).
-struct Scratch {
-  Scratch(cu::DeviceContext& ctx, int64_t count) : block(ctx.memory(), size_t(count) * 4) {}
-  cu::InView in(const cu::Strides& s) const { return {block.get(), cu::DType::f32, s}; }
-  cu::OutView out(const cu::Strides& s) const { return {block.get(), cu::DType::f32, s}; }
-  float* data() const { return block.as<float>(); }
-  cu::Block block;
-};
-
-void unary_flat(cu::DeviceContext& ctx, cu::UnaryOp op, float alpha, const Tensor& x,
+void unary_flat(cu::DeviceContext& ctx, cu::UnaryOp op, double alpha, const Tensor& x,
                 const Tensor& out, std::string_view name) {
   const cu::Extent e{1, 1, 1, out.numel()};
-  cu::unary(ctx, op, alpha, e, in_view(x, dense(e[3]), name), out_view(out, dense(e[3]), name));
+  cu::unary(ctx, op, alpha, e, in_view(x, row_major(e[3]), name),
+            out_view(out, row_major(e[3]), name));
 }
 
 void binary_flat(cu::DeviceContext& ctx, cu::BinaryOp op, const Tensor& a, const Tensor& b,
-                 const Tensor& out, std::string_view name, float alpha = 0) {
+                 const Tensor& out, std::string_view name, double alpha = 0) {
   const cu::Extent e{1, 1, 1, out.numel()};
-  cu::binary(ctx, op, e, in_view(a, dense(e[3]), name), in_view(b, dense(e[3]), name),
-             out_view(out, dense(e[3]), name), alpha);
-}
-
-// out[o, i] = log sum_j exp(x[o, j, i]) for a contiguous x [outer, n, inner], stably (the max
-// first); out is indexed [outer, inner] through the strides of `out`.
-void logsumexp(cu::DeviceContext& ctx, const Tensor& x, int64_t outer, int64_t n, int64_t inner,
-               const cu::OutView& out, std::string_view name) {
-  const cu::Extent e{1, outer, n, inner};
-  const cu::Strides dense_x{0, n * inner, inner, 1}, kept{0, inner, 0, 1};
-  Scratch top(ctx, outer * inner), shifted(ctx, outer * n * inner);
-  cu::reduce(ctx, cu::ReduceOp::max, e, in_view(x, dense_x, name), 2, top.out(kept));
-  cu::binary(ctx, cu::BinaryOp::sub, e, in_view(x, dense_x, name), top.in(kept),
-             shifted.out(dense_x));
-  cu::unary(ctx, cu::UnaryOp::exp, 0, e, shifted.in(dense_x), shifted.out(dense_x));
-  cu::reduce(ctx, cu::ReduceOp::sum, e, shifted.in(dense_x), 2, out);
-  const cu::InView result{out.data, out.dtype, out.stride};
-  const cu::Extent kept_extent{1, outer, 1, inner};
-  cu::unary(ctx, cu::UnaryOp::log, 0, kept_extent, result, out);
-  cu::binary(ctx, cu::BinaryOp::add, kept_extent, result, top.in(kept), out);
+  cu::binary(ctx, op, e, in_view(a, row_major(e[3]), name), in_view(b, row_major(e[3]), name),
+             out_view(out, row_major(e[3]), name), alpha);
 }
 
 // The elementwise kernel of a map (clamp_min, a binary max, is not one of them).
@@ -219,7 +202,7 @@ class CudaBackend final : public Backend {
     }
     const Folded f = fold(dst.shape(), {&dst}, "fill");
     const cu::OutView out = out_view(dst, f.strides[0], "fill");
-    cu::unary(context(dst), cu::UnaryOp::fill, float(value), f.extent,
+    cu::unary(context(dst), cu::UnaryOp::fill, value, f.extent,
               {out.data, out.dtype, f.strides[0]}, out);
   }
 
@@ -240,8 +223,8 @@ class CudaBackend final : public Backend {
   }
 
   void unary(UnaryOp op, const Tensor& x, double scalar, const Tensor& out) override {
-    if (op == UnaryOp::clamp_min) return clamp_min(x, float(scalar), out);
-    unary_flat(context(out), unary_kernel(op), float(scalar), x, out, "unary");
+    if (op == UnaryOp::clamp_min) return clamp_min(x, scalar, out);
+    unary_flat(context(out), unary_kernel(op), scalar, x, out, "unary");
   }
 
   void unary_backward(UnaryOp op, const Tensor& x, const Tensor& y, double scalar,
@@ -252,7 +235,7 @@ class CudaBackend final : public Backend {
       case UnaryOp::neg: return unary_flat(ctx, cu::UnaryOp::neg, 0, gy, gx, name);
       case UnaryOp::add_scalar: return unary_flat(ctx, cu::UnaryOp::copy, 0, gy, gx, name);
       case UnaryOp::mul_scalar:
-        return unary_flat(ctx, cu::UnaryOp::scale, float(scalar), gy, gx, name);
+        return unary_flat(ctx, cu::UnaryOp::scale, scalar, gy, gx, name);
       case UnaryOp::exp: return binary_flat(ctx, cu::BinaryOp::mul, gy, y, gx, name);
       case UnaryOp::log: return binary_flat(ctx, cu::BinaryOp::div, gy, x, gx, name);
       case UnaryOp::gelu_erf:
@@ -268,14 +251,14 @@ class CudaBackend final : public Backend {
       case UnaryOp::rsqrt:  // gy * (-y^3 / 2)
         unary_flat(ctx, cu::UnaryOp::square, 0, y, gx, name);
         binary_flat(ctx, cu::BinaryOp::mul, gx, y, gx, name);
-        unary_flat(ctx, cu::UnaryOp::scale, -0.5f, gx, gx, name);
+        unary_flat(ctx, cu::UnaryOp::scale, -0.5, gx, gx, name);
         return binary_flat(ctx, cu::BinaryOp::mul, gx, gy, gx, name);
       case UnaryOp::gelu_tanh:
         return binary_flat(ctx, cu::BinaryOp::gelu_tanh_backward, x, gy, gx, name);
       case UnaryOp::pow:
-        return binary_flat(ctx, cu::BinaryOp::pow_backward, x, gy, gx, name, float(scalar));
+        return binary_flat(ctx, cu::BinaryOp::pow_backward, x, gy, gx, name, scalar);
       case UnaryOp::clamp_min:
-        return binary_flat(ctx, cu::BinaryOp::clamp_min_backward, x, gy, gx, name, float(scalar));
+        return binary_flat(ctx, cu::BinaryOp::clamp_min_backward, x, gy, gx, name, scalar);
     }
   }
 
@@ -295,7 +278,8 @@ class CudaBackend final : public Backend {
                  out_view(out, {0, inner, 0, 1}, "sum"));
       return;
     }
-    logsumexp(ctx, x, outer, n, inner, out_view(out, {0, inner, 0, 1}, "logsumexp"), "logsumexp");
+    cu::logsumexp(ctx, {1, outer, n, inner}, in_view(x, {0, n * inner, inner, 1}, "logsumexp"),
+                  out_view(out, {0, inner, 0, 1}, "logsumexp"), math_dtype(x));
   }
 
   void max_backward(const Tensor& argmax, const Tensor& grad, int64_t dim,
@@ -327,8 +311,12 @@ class CudaBackend final : public Backend {
 
   void layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, double eps, const Tensor& y,
                   const Tensor& mean, const Tensor& rstd) override {
-    check_f32(mean, "layer_norm statistics");
     const int64_t e = x.size(-1);
+    if (is_f64(x))
+      return cu::composed_layernorm_forward(context(y), x.numel() / e, e, cu::DType::f64,
+                                            x.raw_data(), w.raw_data(), b.raw_data(), eps,
+                                            y.raw_data(), mean.raw_data(), rstd.raw_data());
+    check_f32(mean, "layer_norm statistics");
     const cu::LayerNormShape s{x.numel() / e, e, kernel_dtype(x, "layer_norm"),
                                kernel_dtype(w, "layer_norm"), float(eps)};
     cu::layernorm_forward(context(y), s, {x.raw_data(), e}, w.raw_data(), b.raw_data(),
@@ -339,8 +327,13 @@ class CudaBackend final : public Backend {
   void layer_norm_backward(const Tensor& x, const Tensor& w, const Tensor& mean,
                            const Tensor& rstd, const Tensor& gy, const Tensor& gx,
                            const Tensor& gw, const Tensor& gb) override {
-    check_f32(mean, "layer_norm backward statistics");
     const int64_t e = x.size(-1);
+    if (is_f64(x))
+      return cu::composed_layernorm_backward(context(gx), x.numel() / e, e, cu::DType::f64,
+                                             x.raw_data(), w.raw_data(), mean.raw_data(),
+                                             rstd.raw_data(), gy.raw_data(), gx.raw_data(),
+                                             gw.raw_data(), gb.raw_data());
+    check_f32(mean, "layer_norm backward statistics");
     const cu::LayerNormShape s{x.numel() / e, e, kernel_dtype(x, "layer_norm backward"),
                                kernel_dtype(w, "layer_norm backward"), 0};
     cu::layernorm_backward(context(gx), s, {gy.raw_data(), e}, {x.raw_data(), e},
@@ -355,24 +348,24 @@ class CudaBackend final : public Backend {
     const std::string_view name = log ? "log_softmax" : "softmax";
     if (rows == 0) return;
     cu::DeviceContext& ctx = context(y);
-    const cu::Extent e = matrix(rows, cols);
-    const cu::InView xin = in_view(x, dense(cols), name), yin = in_view(y, dense(cols), name);
-    const cu::OutView yout = out_view(y, dense(cols), name);
-    Scratch top(ctx, rows), total(ctx, rows);
-    cu::reduce(ctx, cu::ReduceOp::max, e, xin, 3, top.out(per_row()));
-    cu::binary(ctx, cu::BinaryOp::sub, e, xin, top.in(per_row()), yout);
+    const cu::Extent e = matrix_extent(rows, cols);
+    const cu::InView xin = in_view(x, row_major(cols), name), yin = in_view(y, row_major(cols), name);
+    const cu::OutView yout = out_view(y, row_major(cols), name);
+    Scratch top(ctx, rows, math_dtype(x)), total(ctx, rows, math_dtype(x));
+    cu::reduce(ctx, cu::ReduceOp::max, e, xin, 3, top.out(one_per_row()));
+    cu::binary(ctx, cu::BinaryOp::sub, e, xin, top.in(one_per_row()), yout);
     if (!log) {
       cu::unary(ctx, cu::UnaryOp::exp, 0, e, yin, yout);
-      cu::reduce(ctx, cu::ReduceOp::sum, e, yin, 3, total.out(per_row()));
-      cu::binary(ctx, cu::BinaryOp::div, e, yin, total.in(per_row()), yout);
+      cu::reduce(ctx, cu::ReduceOp::sum, e, yin, 3, total.out(one_per_row()));
+      cu::binary(ctx, cu::BinaryOp::div, e, yin, total.in(one_per_row()), yout);
       return;
     }
-    Scratch exps(ctx, rows * cols);
-    cu::unary(ctx, cu::UnaryOp::exp, 0, e, yin, exps.out(dense(cols)));
-    cu::reduce(ctx, cu::ReduceOp::sum, e, exps.in(dense(cols)), 3, total.out(per_row()));
-    cu::unary(ctx, cu::UnaryOp::log, 0, matrix(rows, 1), total.in(per_row()),
-              total.out(per_row()));
-    cu::binary(ctx, cu::BinaryOp::sub, e, yin, total.in(per_row()), yout);
+    Scratch exps(ctx, rows * cols, math_dtype(x));
+    cu::unary(ctx, cu::UnaryOp::exp, 0, e, yin, exps.out(row_major(cols)));
+    cu::reduce(ctx, cu::ReduceOp::sum, e, exps.in(row_major(cols)), 3, total.out(one_per_row()));
+    cu::unary(ctx, cu::UnaryOp::log, 0, matrix_extent(rows, 1), total.in(one_per_row()),
+              total.out(one_per_row()));
+    cu::binary(ctx, cu::BinaryOp::sub, e, yin, total.in(one_per_row()), yout);
   }
 
   // softmax: gx = y * (gy - sum(gy * y)); log-softmax: gx = gy - exp(y) * sum(gy).
@@ -382,65 +375,82 @@ class CudaBackend final : public Backend {
     const std::string_view name = log ? "log_softmax backward" : "softmax backward";
     if (rows == 0) return;
     cu::DeviceContext& ctx = context(gx);
-    const cu::Extent e = matrix(rows, cols);
-    const cu::InView yin = in_view(y, dense(cols), name), gyin = in_view(gy, dense(cols), name),
-                     gxin = in_view(gx, dense(cols), name);
-    const cu::OutView gxout = out_view(gx, dense(cols), name);
-    Scratch total(ctx, rows);
+    const cu::Extent e = matrix_extent(rows, cols);
+    const cu::InView yin = in_view(y, row_major(cols), name), gyin = in_view(gy, row_major(cols), name),
+                     gxin = in_view(gx, row_major(cols), name);
+    const cu::OutView gxout = out_view(gx, row_major(cols), name);
+    Scratch total(ctx, rows, math_dtype(y));
     if (!log) {
       cu::binary(ctx, cu::BinaryOp::mul, e, gyin, yin, gxout);
-      cu::reduce(ctx, cu::ReduceOp::sum, e, gxin, 3, total.out(per_row()));
-      cu::binary(ctx, cu::BinaryOp::sub, e, gyin, total.in(per_row()), gxout);
+      cu::reduce(ctx, cu::ReduceOp::sum, e, gxin, 3, total.out(one_per_row()));
+      cu::binary(ctx, cu::BinaryOp::sub, e, gyin, total.in(one_per_row()), gxout);
       cu::binary(ctx, cu::BinaryOp::mul, e, gxin, yin, gxout);
       return;
     }
-    cu::reduce(ctx, cu::ReduceOp::sum, e, gyin, 3, total.out(per_row()));
+    cu::reduce(ctx, cu::ReduceOp::sum, e, gyin, 3, total.out(one_per_row()));
     cu::unary(ctx, cu::UnaryOp::exp, 0, e, yin, gxout);
-    cu::binary(ctx, cu::BinaryOp::mul, e, gxin, total.in(per_row()), gxout);
+    cu::binary(ctx, cu::BinaryOp::mul, e, gxin, total.in(one_per_row()), gxout);
     cu::binary(ctx, cu::BinaryOp::sub, e, gyin, gxin, gxout);
   }
 
   void cross_entropy(const Tensor& logits, const Tensor& targets, int64_t ignore_index,
                      const Tensor& loss, const Tensor& valid, const Tensor& lse) override {
-    check_f32(loss, "cross_entropy");
     const int64_t rows = logits.size(0), vocab = logits.size(-1);
     if (rows == 0) return;
     cu::DeviceContext& ctx = context(loss);
     cu::Block ids(ctx.memory(), size_t(rows) * 4);
-    narrow_targets(ctx, targets, vocab, ignore_index, ids.as<int32_t>(),
-                   static_cast<float*>(valid.raw_data()));
+    narrow_targets(ctx, targets, vocab, ignore_index, ids.as<int32_t>(), valid);
+    if (is_f64(logits))
+      return cu::composed_cross_entropy(ctx, rows, vocab, cu::DType::f64, logits.raw_data(),
+                                        ids.as<int32_t>(), ignore_index, valid.raw_data(),
+                                        loss.raw_data(), lse.raw_data());
+    check_f32(loss, "cross_entropy");
+    check_f32(lse, "cross_entropy");
     const cu::CrossEntropyShape s{rows, vocab, kernel_dtype(logits, "cross_entropy"),
                                   int32_t(ignore_index)};
-    check_f32(lse, "cross_entropy");
     cu::cross_entropy(ctx, s, {logits.raw_data(), vocab}, ids.as<int32_t>(),
                       static_cast<float*>(loss.raw_data()), {nullptr, 0}, 1.f,
                       static_cast<float*>(lse.raw_data()));
   }
 
-  // The kernel's gradient for a unit loss, then scaled row by row by grad_loss.
+  // f32/bf16: the kernel's gradient for a unit loss, then scaled row by row by grad_loss. f64:
+  // the composition, from the forward's lse.
   void cross_entropy_backward(const Tensor& logits, const Tensor& targets, int64_t ignore_index,
-                              const Tensor&, const Tensor& grad_loss,
+                              const Tensor& lse, const Tensor& grad_loss,
                               const Tensor& grad_logits) override {
     const int64_t rows = logits.size(0), vocab = logits.size(-1);
     const std::string_view name = "cross_entropy backward";
     if (rows == 0) return;
     cu::DeviceContext& ctx = context(grad_logits);
     cu::Block ids(ctx.memory(), size_t(rows) * 4);
-    narrow_targets(ctx, targets, vocab, ignore_index, ids.as<int32_t>(), nullptr);
-    Scratch unused_loss(ctx, rows);
+    if (is_f64(logits)) {
+      const Tensor valid = Tensor::empty({rows}, DType::f64, logits.device());
+      narrow_targets(ctx, targets, vocab, ignore_index, ids.as<int32_t>(), valid);
+      return cu::composed_cross_entropy_backward(
+          ctx, rows, vocab, cu::DType::f64, logits.raw_data(), ids.as<int32_t>(), ignore_index,
+          valid.raw_data(), lse.raw_data(), grad_loss.raw_data(), grad_logits.raw_data());
+    }
+    narrow_targets(ctx, targets, vocab, ignore_index, ids.as<int32_t>(), Tensor());
+    Scratch unused_loss(ctx, rows, cu::DType::f32);
     const cu::CrossEntropyShape s{rows, vocab, kernel_dtype(logits, name), int32_t(ignore_index)};
-    cu::cross_entropy(ctx, s, {logits.raw_data(), vocab}, ids.as<int32_t>(), unused_loss.data(),
-                      {grad_logits.raw_data(), vocab}, 1.f);
-    const cu::Extent e = matrix(rows, vocab);
-    cu::binary(ctx, cu::BinaryOp::mul, e, in_view(grad_logits, dense(vocab), name),
-               in_view(grad_loss, per_row(), name), out_view(grad_logits, dense(vocab), name));
+    cu::cross_entropy(ctx, s, {logits.raw_data(), vocab}, ids.as<int32_t>(),
+                      static_cast<float*>(unused_loss.data()), {grad_logits.raw_data(), vocab}, 1.f);
+    const cu::Extent e = matrix_extent(rows, vocab);
+    cu::binary(ctx, cu::BinaryOp::mul, e, in_view(grad_logits, row_major(vocab), name),
+               in_view(grad_loss, one_per_row(), name),
+               out_view(grad_logits, row_major(vocab), name));
   }
 
+  // f64 looks rows up with the generic gather and sums the backward with the ordered scatter
+  // (indices.h); f32/bf16 use the embedding kernels.
   void embedding(const Tensor& weight, const Tensor& ids, const Tensor& out) override {
     const int64_t vocab = weight.size(0), dim = weight.size(1), n = ids.numel();
     cu::DeviceContext& ctx = context(out);
     cu::Block narrow(ctx.memory(), size_t(n) * 4);
     narrow_ids(ctx, ids, vocab, narrow.as<int32_t>());
+    if (is_f64(weight))
+      return cu::gather_rows(ctx, n, dim, narrow.as<int32_t>(), 0, kNoSkip, weight.raw_data(),
+                             out.raw_data(), cu::DType::f64);
     cu::embedding_forward(ctx, n, dim, kernel_dtype(weight, "embedding"), narrow.as<int32_t>(),
                           {weight.raw_data(), dim}, {out.raw_data(), dim});
   }
@@ -451,6 +461,11 @@ class CudaBackend final : public Backend {
     cu::DeviceContext& ctx = context(grad_weight);
     cu::Block narrow(ctx.memory(), size_t(n) * 4);
     narrow_ids(ctx, ids, vocab, narrow.as<int32_t>());
+    if (is_f64(grad_weight)) {
+      fill(grad_weight, 0);
+      return cu::scatter_add_rows(ctx, n, dim, narrow.as<int32_t>(), 0, kNoSkip, grad_out.raw_data(),
+                                  grad_weight.raw_data(), cu::DType::f64);
+    }
     cu::embedding_backward(ctx, n, dim, vocab, narrow.as<int32_t>(),
                            kernel_dtype(grad_out, "embedding backward"),
                            {grad_out.raw_data(), dim},
@@ -464,8 +479,10 @@ class CudaBackend final : public Backend {
                 kernel_dtype(out, "dropout"));
   }
 
+  // f64: the rotation composed from elementwise kernels, with the CPU's factor tables.
   void xpos(const Tensor& x, int64_t start, bool inverse, const XposScale& scale,
             const Tensor& out) override {
+    if (is_f64(x)) return composed_xpos(x, start, inverse, scale, out);
     const cu::RotaryShape s{x.size(0), x.size(1), x.size(2), x.size(3), kernel_dtype(x, "xpos"),
                             start, scale.sign, scale.origin, float(scale.base)};
     const cu::RotaryStrides in{x.stride(0), x.stride(1), x.stride(2)};
@@ -477,15 +494,32 @@ class CudaBackend final : public Backend {
   }
 
  private:
-  // max(x, low) against a one-element device scalar broadcast over x.
-  void clamp_min(const Tensor& x, float low, const Tensor& out) {
+  static constexpr int64_t kNoSkip = std::numeric_limits<int64_t>::min();
+
+  // max(x, low) against a one-element device scalar (of x's arithmetic type) broadcast over x.
+  void clamp_min(const Tensor& x, double low, const Tensor& out) {
     cu::DeviceContext& ctx = context(out);
-    Scratch bound(ctx, 1);
+    Scratch bound(ctx, 1, math_dtype(x));
     const cu::Strides one{0, 0, 0, 0};
     cu::unary(ctx, cu::UnaryOp::fill, low, {1, 1, 1, 1}, bound.in(one), bound.out(one));
     const cu::Extent e{1, 1, 1, out.numel()};
-    cu::binary(ctx, cu::BinaryOp::max, e, in_view(x, dense(e[3]), "clamp_min"), bound.in(one),
-               out_view(out, dense(e[3]), "clamp_min"));
+    cu::binary(ctx, cu::BinaryOp::max, e, in_view(x, row_major(e[3]), "clamp_min"), bound.in(one),
+               out_view(out, row_major(e[3]), "clamp_min"));
+  }
+
+  void composed_xpos(const Tensor& x, int64_t start, bool inverse, const XposScale& scale,
+                     const Tensor& out) {
+    cu::DeviceContext& ctx = context(out);
+    const int64_t n = x.size(1), dh = x.size(3);
+    const XposTable table = xpos_table(n, dh, start, inverse, scale);
+    const size_t bytes = table.cos.size() * sizeof(double);
+    cu::Block cos_table(ctx.memory(), bytes), sin_table(ctx.memory(), bytes);
+    ctx.copy_to_device(cos_table.get(), table.cos.data(), bytes);
+    ctx.copy_to_device(sin_table.get(), table.sin.data(), bytes);
+    cu::composed_rotary(ctx, {x.size(0), n, x.size(2), dh}, cu::DType::f64, x.raw_data(),
+                        {x.stride(0), x.stride(1), x.stride(2), x.stride(3)}, cos_table.get(),
+                        sin_table.get(), out.raw_data(),
+                        {out.stride(0), out.stride(1), out.stride(2), out.stride(3)});
   }
 
   // m [batch, R, C] as cuBLASLt takes it: rows contiguous (ld = row stride) or, transposed,
@@ -507,14 +541,17 @@ class CudaBackend final : public Backend {
   }
 
   void narrow_targets(cu::DeviceContext& ctx, const Tensor& targets, int64_t vocab,
-                      int64_t ignore_index, int32_t* out, float* valid) {
+                      int64_t ignore_index, int32_t* out, const Tensor& valid) {
     if (ignore_index < std::numeric_limits<int32_t>::min() ||
         ignore_index > std::numeric_limits<int32_t>::max())
       fail<RuntimeError>("cross_entropy: ignore_index {} does not fit the CUDA kernel's int32",
                          ignore_index);
     const int64_t bad = cu::narrow_indices(ctx, targets.numel(), targets.raw_data(),
                                            index_type(targets, "cross_entropy"), vocab,
-                                           ignore_index, out, valid);
+                                           ignore_index, out,
+                                           valid.defined() ? valid.raw_data() : nullptr,
+                                           valid.defined() ? kernel_dtype(valid, "cross_entropy")
+                                                           : cu::DType::f32);
     if (bad)
       fail<RuntimeError>("cross_entropy: {} targets are outside the vocabulary [0, {})", bad,
                          vocab);
@@ -523,7 +560,7 @@ class CudaBackend final : public Backend {
   void narrow_ids(cu::DeviceContext& ctx, const Tensor& ids, int64_t vocab, int32_t* out) {
     const int64_t bad = cu::narrow_indices(ctx, ids.numel(), ids.raw_data(),
                                            index_type(ids, "embedding"), vocab,
-                                           std::numeric_limits<int64_t>::min(), out, nullptr);
+                                           kNoSkip, out, nullptr, cu::DType::f32);
     if (bad)
       fail<RuntimeError>("embedding: {} ids are outside the vocabulary [0, {})", bad, vocab);
   }

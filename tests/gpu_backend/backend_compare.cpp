@@ -11,9 +11,10 @@
 
 namespace longnet::test {
 
-Operand random_operand(const Shape& shape, uint64_t seed, double low, double high) {
+Operand random_operand(const Shape& shape, uint64_t seed, double low, double high,
+                       DType gpu_dtype) {
   Tensor cpu = testing::random_input(shape, seed, testing::Layout::contiguous, low, high);
-  Tensor gpu = ops::to_device(ops::cast(cpu.detach(), DType::f32), gpu_device());
+  Tensor gpu = ops::to_device(ops::cast(cpu.detach(), gpu_dtype), gpu_device());
   gpu.set_requires_grad(true);
   return {cpu, gpu};
 }
@@ -43,7 +44,7 @@ void expect_backends_agree(const Computation& f, const std::vector<Operand>& ope
       << "forward";
 
   const Tensor w = testing::random_input(want.shape(), 7777).detach();
-  const Tensor w_gpu = ops::to_device(ops::cast(w, DType::f32), gpu_device());
+  const Tensor w_gpu = ops::to_device(ops::cast(w, got.dtype()), gpu_device());
   backward(ops::sum(ops::mul(want, w)));
   poison_device_memory();
   backward(ops::sum(ops::mul(got, w_gpu)));

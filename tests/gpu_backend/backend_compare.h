@@ -1,6 +1,6 @@
 #pragma once
-// Runs one Tensor computation on the CPU backend (f64) and on cuda:0 (f32) from the same random
-// inputs, and compares the outputs and the gradients that backward() gives every input.
+// Runs one Tensor computation on the CPU backend (f64) and on cuda:0 (f32 or f64) from the same
+// random inputs, and compares the outputs and the gradients that backward() gives every input.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -12,11 +12,12 @@ namespace longnet::test {
 
 inline Device gpu_device() { return Device::cuda(0); }
 
-// The same values as a CPU f64 leaf and a cuda f32 leaf, both requiring grad.
+// The same values as a CPU f64 leaf and a cuda leaf of `gpu_dtype`, both requiring grad.
 struct Operand {
   Tensor cpu, gpu;
 };
-Operand random_operand(const Shape& shape, uint64_t seed, double low = -1, double high = 1);
+Operand random_operand(const Shape& shape, uint64_t seed, double low = -1, double high = 1,
+                       DType gpu_dtype = DType::f32);
 
 // A CPU tensor of f64 with t's values (any device, dtype, layout).
 std::vector<double> host_values(const Tensor& t);
@@ -28,6 +29,8 @@ void poison_device_memory();
 struct Tolerance {
   double rtol = 1e-5, atol = 1e-5;
 };
+// f64 on the GPU computes in fp64: it must agree with the CPU to near fp64 rounding.
+constexpr Tolerance kF64Tolerance{1e-12, 1e-12};
 
 using Computation = std::function<Tensor(const std::vector<Tensor>&)>;
 

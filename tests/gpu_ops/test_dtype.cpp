@@ -29,9 +29,13 @@ TEST(Bf16, NaNStaysNaNAndInfinityStaysInfinite) {
   EXPECT_EQ(to_float(to_bf16(3.4e38f)), INFINITY);  // above bf16's largest finite value
 }
 
-TEST(DType, Sizes) {
+TEST(DType, SizesAndNames) {
   EXPECT_EQ(size_of(DType::f32), 4u);
   EXPECT_EQ(size_of(DType::bf16), 2u);
+  EXPECT_EQ(size_of(DType::f64), 8u);
+  EXPECT_STREQ(name(DType::f32), "f32");
+  EXPECT_STREQ(name(DType::bf16), "bf16");
+  EXPECT_STREQ(name(DType::f64), "f64");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "autograd/grad_mode.h"
+#include "ops/backend.h"
 #include "ops/backward.h"
 #include "ops/create.h"
 #include "ops/elementwise.h"
@@ -38,7 +39,7 @@ Tensor random_input(const Shape& shape, uint64_t seed, Layout layout, double low
 }
 
 std::vector<double> values(const Tensor& t) {
-  return ops::cast(t.detach(), DType::f64).to_vector<double>();
+  return ops::cast(ops::to_device(t.detach(), Device::cpu()), DType::f64).to_vector<double>();
 }
 
 namespace {
@@ -53,7 +54,27 @@ double& element(const Tensor& t, int64_t n) {
   return t.data<double>()[at];
 }
 
-double weighted_sum(const Tensor& out, const Tensor& w) { return ops::sum(ops::mul(out, w)).item<double>(); }
+double weighted_sum(const Tensor& out, const Tensor& w) {
+  return ops::to_device(ops::sum(ops::mul(out, w)), Device::cpu()).item<double>();
+}
+
+// An input's elements as the loop perturbs them: in place on the CPU; on another device through
+// a host copy, written back whole after each change (the input must be contiguous there).
+class Elements {
+ public:
+  explicit Elements(const Tensor& x) : x_(x), host_(ops::to_device(x.detach(), Device::cpu())) {
+    if (!x.device().is_cpu() && !x.is_contiguous())
+      fail<RuntimeError>("gradcheck: an input on {} must be contiguous", to_string(x.device()));
+  }
+  double get(int64_t n) const { return element(host_, n); }
+  void set(int64_t n, double v) {
+    element(host_, n) = v;
+    if (!x_.device().is_cpu()) ops::backend_for(x_.device()).copy_from_host(host_, x_);
+  }
+
+ private:
+  Tensor x_, host_;  // host_ is x_ itself on the CPU
+};
 
 }  // namespace
 
@@ -63,7 +84,7 @@ double weighted_sum(const Tensor& out, const Tensor& w) { return ops::sum(ops::m
   for (Tensor& t : leaves)
     if (t.requires_grad()) t.set_grad(Tensor());
   const Tensor out = f(leaves);
-  const Tensor w = ops::uniform(out.shape(), 0.5, 1.5, 12345, 7, DType::f64);
+  const Tensor w = ops::uniform(out.shape(), 0.5, 1.5, 12345, 7, DType::f64, out.device());
   backward(ops::sum(ops::mul(out, w)));
 
   autograd::NoGradGuard no_grad;
@@ -72,15 +93,15 @@ double weighted_sum(const Tensor& out, const Tensor& w) { return ops::sum(ops::m
     if (!x.requires_grad()) continue;
     if (!x.grad().defined())
       return ::testing::AssertionFailure() << "input " << i << " got no gradient";
-    const std::vector<double> analytic = ops::contiguous(x.grad()).to_vector<double>();
+    const std::vector<double> analytic = values(x.grad());
+    Elements elements(x);
     for (int64_t n = 0; n < x.numel(); ++n) {
-      double& v = element(x, n);
-      const double saved = v;
-      v = saved + options.eps;
+      const double saved = elements.get(n);
+      elements.set(n, saved + options.eps);
       const double plus = weighted_sum(f(leaves), w);
-      v = saved - options.eps;
+      elements.set(n, saved - options.eps);
       const double minus = weighted_sum(f(leaves), w);
-      v = saved;
+      elements.set(n, saved);
       const double numeric = (plus - minus) / (2 * options.eps);
       const double a = analytic[size_t(n)];
       if (!(std::abs(a - numeric) <= options.atol + options.rtol * std::abs(numeric)))

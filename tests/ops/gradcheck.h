@@ -19,7 +19,7 @@ enum class Layout { contiguous, transposed, sliced };
 Tensor random_input(const Shape& shape, uint64_t seed, Layout layout = Layout::contiguous,
                     double low = -1.0, double high = 1.0);
 
-// The elements of t in row-major order as doubles (any dtype, any layout).
+// The elements of t in row-major order as doubles (any dtype, layout and device).
 std::vector<double> values(const Tensor& t);
 
 struct GradcheckOptions {
@@ -31,7 +31,8 @@ struct GradcheckOptions {
 using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
 
 // Compares d(sum(f(inputs) * w))/d(input) for a fixed random w with central differences, for
-// every element of every input that requires grad.
+// every element of every input that requires grad. Inputs may live on any device (contiguous
+// there); the differences are taken in their dtype, so use f64.
 ::testing::AssertionResult gradcheck(const TensorFn& f, const std::vector<Tensor>& inputs,
                                      GradcheckOptions options = {});
 

@@ -1,9 +1,9 @@
 // XPOS of [B, N, H, Dh]: pairs (2j, 2j+1) turned by p * 10000^(-2j/Dh), optionally scaled.
-#include <cmath>
 #include <vector>
 
 #include "ops/cpu/cpu_backend.h"
 #include "ops/cpu/loops.h"
+#include "ops/xpos_table.h"
 
 namespace longnet::ops::cpu {
 
@@ -13,19 +13,10 @@ void CpuBackend::xpos(const Tensor& x, int64_t start, bool inverse, const XposSc
     using T = decltype(tag);
     const int64_t batch = x.size(0), n = x.size(1), heads = x.size(2), dh = x.size(3);
     const int64_t pairs = dh / 2;
-    // Angles and scales in double: p * theta reaches 1e6 and more, where float loses the phase.
     // The scale multiplies both dims of a pair, so it folds into the cos and sin tables.
-    std::vector<T> cos_table(size_t(n * pairs)), sin_table(size_t(n * pairs));
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < pairs; ++j) {
-        const double p = double(start + i);
-        const double angle = p * std::pow(10000.0, -2.0 * double(j) / double(dh));
-        const double z = (2.0 * double(j) + 0.4 * double(dh)) / (1.4 * double(dh));
-        const double factor =
-            scale.sign == 0 ? 1.0 : std::pow(z, scale.sign * (p - double(scale.origin)) / scale.base);
-        cos_table[i * pairs + j] = T(factor * std::cos(angle));
-        sin_table[i * pairs + j] = T(factor * (inverse ? -std::sin(angle) : std::sin(angle)));
-      }
+    const XposTable table = xpos_table(n, dh, start, inverse, scale);
+    const std::vector<T> cos_table(table.cos.begin(), table.cos.end());
+    const std::vector<T> sin_table(table.sin.begin(), table.sin.end());
     const T* in = x.data<T>();
     T* o = out.data<T>();
     parallel_for(batch * n, heads * dh, [&](int64_t begin, int64_t end) {

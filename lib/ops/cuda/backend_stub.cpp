@@ -36,8 +36,8 @@ void DeviceContext::synchronize() { no_cuda("synchronize"); }
 
 void gemm(DeviceContext&, const GemmArgs&) { no_cuda("gemm"); }
 void set_gemm_autotune(DeviceContext&, bool) { no_cuda("set_gemm_autotune"); }
-void unary(DeviceContext&, UnaryOp, float, const Extent&, const InView&, const OutView&) { no_cuda("unary"); }
-void binary(DeviceContext&, BinaryOp, const Extent&, const InView&, const InView&, const OutView&, float) {
+void unary(DeviceContext&, UnaryOp, double, const Extent&, const InView&, const OutView&) { no_cuda("unary"); }
+void binary(DeviceContext&, BinaryOp, const Extent&, const InView&, const InView&, const OutView&, double) {
   no_cuda("binary");
 }
 void convert(DeviceContext&, int64_t, const void*, DType, void*, DType) { no_cuda("convert"); }

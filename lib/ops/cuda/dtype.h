@@ -11,10 +11,12 @@ struct bf16 {
   uint16_t bits;
 };
 
-enum class DType : uint8_t { f32, bf16 };
+// f64 is the oracle dtype (gradchecks, references): the generic kernels compute it in fp64; the
+// fused training kernels (LayerNorm, cross-entropy, embedding, rotary, AdamW) take f32/bf16 only.
+enum class DType : uint8_t { f32, bf16, f64 };
 
-inline size_t size_of(DType t) { return t == DType::f32 ? 4 : 2; }
-inline const char* name(DType t) { return t == DType::f32 ? "f32" : "bf16"; }
+inline size_t size_of(DType t) { return t == DType::f64 ? 8 : t == DType::f32 ? 4 : 2; }
+inline const char* name(DType t) { return t == DType::f64 ? "f64" : t == DType::f32 ? "f32" : "bf16"; }
 
 // Round to nearest even, as __float2bfloat16_rn does; NaN stays NaN.
 inline bf16 to_bf16(float f) {

@@ -1,6 +1,6 @@
 #pragma once
-// Elementwise and broadcast ops over up-to-4-D strided views (views.h), fp32 math, any mix of
-// f32/bf16 storage. A stride of 0 broadcasts an input along that dimension. Outputs must not
+// Elementwise and broadcast ops over up-to-4-D strided views (views.h), any mix of f32/bf16/f64
+// storage: fp32 math, or fp64 math when any operand is f64. A stride of 0 broadcasts an input along that dimension. Outputs must not
 // overlap inputs except exactly (in place).
 #include "ops/cuda/device_context.h"
 #include "ops/cuda/views.h"
@@ -40,13 +40,14 @@ enum class BinaryOp {
   clamp_min_backward,  // a = x, b = dy: dy where x >= alpha, else 0 (times dy, so NaN stays NaN)
 };
 
-void unary(DeviceContext& ctx, UnaryOp op, float alpha, const Extent& extent, const InView& in,
+// alpha is converted to the arithmetic type (fp32, or fp64 with an f64 operand).
+void unary(DeviceContext& ctx, UnaryOp op, double alpha, const Extent& extent, const InView& in,
            const OutView& out);
 // alpha is the scalar of the *_backward ops that take one (pow's exponent, clamp_min's bound).
 void binary(DeviceContext& ctx, BinaryOp op, const Extent& extent, const InView& a, const InView& b,
-            const OutView& out, float alpha = 0);
+            const OutView& out, double alpha = 0);
 
-// n contiguous elements from one type to the other (bf16 <-> f32; round to nearest even).
+// n contiguous elements from one type to the other (any of f32, bf16, f64; rounds to nearest even).
 void convert(DeviceContext& ctx, int64_t n, const void* in, DType in_type, void* out, DType out_type);
 
 }  // namespace longnet::cuda

@@ -86,9 +86,28 @@ void validate(const GemmArgs& g) {
   if (uses_aux && (!g.aux || g.ld_aux < g.n || g.ld_aux % 8)) bad("aux needs ld_aux >= n and a multiple of 8");
 }
 
+// The scale type is the compute type: fp32, or fp64 for f64 (CUBLAS_COMPUTE_64F).
 cublasStatus_t run(DeviceContext& ctx, const GemmArgs& g, const GemmPlan& plan, const cublasLtMatmulAlgo_t& algo) {
-  return cublasLtMatmul(ctx.blas(), plan.op, &g.alpha, g.b, plan.a, g.a, plan.b, &g.beta, g.c, plan.c, g.c, plan.c,
-                        &algo, ctx.blas_workspace(), ctx.blas_workspace_bytes(), ctx.stream());
+  const double alpha64 = g.alpha, beta64 = g.beta;
+  const bool f64 = g.dtype == DType::f64;
+  return cublasLtMatmul(ctx.blas(), plan.op, f64 ? static_cast<const void*>(&alpha64) : &g.alpha, g.b, plan.a, g.a,
+                        plan.b, f64 ? static_cast<const void*>(&beta64) : &g.beta, g.c, plan.c, g.c, plan.c, &algo,
+                        ctx.blas_workspace(), ctx.blas_workspace_bytes(), ctx.stream());
+}
+
+struct LtTypes {
+  cudaDataType_t data, scale;
+  cublasComputeType_t compute;
+};
+
+// bf16 and f32 accumulate in fp32 (no TF32); f64 in fp64.
+LtTypes lt_types(DType t) {
+  switch (t) {
+    case DType::bf16: return {CUDA_R_16BF, CUDA_R_32F, CUBLAS_COMPUTE_32F};
+    case DType::f32: return {CUDA_R_32F, CUDA_R_32F, CUBLAS_COMPUTE_32F};
+    case DType::f64: return {CUDA_R_64F, CUDA_R_64F, CUBLAS_COMPUTE_64F};
+  }
+  return {CUDA_R_32F, CUDA_R_32F, CUBLAS_COMPUTE_32F};
 }
 
 constexpr int kCandidates = 8;
@@ -129,8 +148,9 @@ cublasLtMatmulAlgo_t fastest(DeviceContext& ctx, const GemmArgs& g, const GemmPl
 
 std::unique_ptr<GemmPlan> make_plan(DeviceContext& ctx, const GemmArgs& g, bool autotune) {
   auto plan = std::make_unique<GemmPlan>();
-  cudaDataType_t type = g.dtype == DType::bf16 ? CUDA_R_16BF : CUDA_R_32F;
-  check(cublasLtMatmulDescCreate(&plan->op, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
+  const LtTypes types = lt_types(g.dtype);
+  const cudaDataType_t type = types.data;
+  check(cublasLtMatmulDescCreate(&plan->op, types.compute, types.scale), "cublasLtMatmulDescCreate");
   cublasOperation_t lt_ta = g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   cublasOperation_t lt_tb = g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   set(plan->op, CUBLASLT_MATMUL_DESC_TRANSA, lt_ta);

@@ -2,8 +2,9 @@
 // Matrix products through cuBLASLt, in row-major terms:
 //   C[m, n] = alpha * op(A)[m, k] . op(B)[k, n] + beta * C, then the epilogue,
 // where op(X) = X, or X^T when trans_x is set (then X is stored [k, m] or [n, k]). Operands and C
-// share one type (bf16 or f32); accumulation and alpha/beta are fp32 (no TF32). Strides are in
-// elements: ld* is the distance between rows, stride_* between batch items.
+// share one type: bf16 or f32 accumulate in fp32 (no TF32), f64 in fp64 (alpha and beta are
+// passed as doubles then). Strides are in elements: ld* is the distance between rows, stride_*
+// between batch items.
 #include <cstdint>
 
 #include "ops/cuda/device_context.h"

@@ -1,26 +1,45 @@
 #pragma once
-// Private device helpers of the CUDA kernels: typed loads and stores with fp32 math, and
-// reductions whose order is fixed (so results are bitwise reproducible run to run).
+// Private device helpers of the CUDA kernels: typed loads and stores that convert to and from the
+// kernel's arithmetic type (fp32 by default; fp64 where an operand is f64), and reductions whose
+// order is fixed (so results are bitwise reproducible run to run).
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <initializer_list>
 
 #include "ops/cuda/cuda_check.h"
 #include "ops/cuda/dtype.h"
 
 namespace longnet::cuda::detail {
 
-__device__ __forceinline__ float load(const void* p, DType t, int64_t i) {
-  if (t == DType::f32) return static_cast<const float*>(p)[i];
-  return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
+// Element i of storage type t as the arithmetic type T (float or double).
+template <class T = float>
+__device__ __forceinline__ T load(const void* p, DType t, int64_t i) {
+  if (t == DType::f32) return T(static_cast<const float*>(p)[i]);
+  if (t == DType::bf16) return T(__bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]));
+  return T(static_cast<const double*>(p)[i]);
 }
 
-__device__ __forceinline__ void store(void* p, DType t, int64_t i, float v) {
+// v rounded to nearest even to storage type t. A double goes to bf16 through float, as the CPU
+// backend's casts do, so both devices store the same bits.
+template <class T>
+__device__ __forceinline__ void store(void* p, DType t, int64_t i, T v) {
   if (t == DType::f32)
-    static_cast<float*>(p)[i] = v;
+    static_cast<float*>(p)[i] = float(v);
+  else if (t == DType::bf16)
+    static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(float(v));
   else
-    static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
+    static_cast<double*>(p)[i] = double(v);
+}
+
+// Calls f(T{}) with T the arithmetic type for operands of these storage types: double when any
+// is f64 (so f64 is computed in fp64, never through fp32), else float.
+template <class F>
+void with_math_type(std::initializer_list<DType> types, F&& f) {
+  for (DType t : types)
+    if (t == DType::f64) return f(double{});
+  f(float{});
 }
 
 // Eight bf16 values packed in 16 bytes, to and from fp32 (round to nearest even).
@@ -70,15 +89,18 @@ __device__ __forceinline__ int lane_id() { return threadIdx.x & 31; }
 inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
 
 // NaN-propagating max (fmaxf would drop a NaN).
-__device__ __forceinline__ float max_nan(float a, float b) { return (a > b || a != a) ? a : b; }
+template <class T>
+__device__ __forceinline__ T max_nan(T a, T b) { return (a > b || a != a) ? a : b; }
 
-__device__ __forceinline__ float warp_sum(float v) {
+template <class T>
+__device__ __forceinline__ T warp_sum(T v) {
 #pragma unroll
   for (int o = 16; o; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;
 }
 
-__device__ __forceinline__ float warp_max(float v) {
+template <class T>
+__device__ __forceinline__ T warp_max(T v) {
 #pragma unroll
   for (int o = 16; o; o >>= 1) v = max_nan(v, __shfl_xor_sync(0xffffffffu, v, o));
   return v;

@@ -14,7 +14,8 @@ enum class Distribution { uniform, normal };
 void fill_random(DeviceContext& ctx, int64_t n, Distribution dist, double a, double b, uint64_t seed,
                  uint64_t stream, void* out, DType dtype);
 
-// out[i] = keep ? x[i] * float(1 / (1 - p)) : 0 with keep = U(seed, stream, i) >= p; contiguous.
+// out[i] = keep ? x[i] * (1 / (1 - p)) : 0 with keep = U(seed, stream, i) >= p; contiguous. The
+// scale is rounded to float for f32/bf16 (fp32 math), kept double for f64.
 void dropout(DeviceContext& ctx, int64_t n, double p, uint64_t seed, uint64_t stream, const void* x,
              void* out, DType dtype);
 

@@ -30,27 +30,32 @@ __device__ __forceinline__ void offsets(const Plan& p, int64_t o, int64_t& in_of
   }
 }
 
-__device__ __forceinline__ float combine(ReduceOp op, float a, float b) {
+// T is the accumulation type: float, or double when the input or output is f64.
+template <class T>
+__device__ __forceinline__ T combine(ReduceOp op, T a, T b) {
   return op == ReduceOp::max ? max_nan(a, b) : a + b;
 }
 
-__device__ __forceinline__ float identity(ReduceOp op) {
-  return op == ReduceOp::max ? -CUDART_INF_F : 0.f;
+template <class T>
+__device__ __forceinline__ T identity(ReduceOp op) {
+  return op == ReduceOp::max ? T(-CUDART_INF) : T(0);
 }
 
-__device__ __forceinline__ float finish(const Plan& p, float v) {
-  return p.op == ReduceOp::mean ? v / float(p.length) : v;
+template <class T>
+__device__ __forceinline__ T finish(const Plan& p, T v) {
+  return p.op == ReduceOp::mean ? v / T(p.length) : v;
 }
 
 // Reduced dimension contiguous: one warp per output, lanes stride through it.
+template <class T>
 __global__ void warp_kernel(Plan p, int64_t outputs) {
   int64_t o = global_warp();
   int lane = lane_id();
   if (o >= outputs) return;
   int64_t in_off, out_off;
   offsets(p, o, in_off, out_off);
-  float acc = identity(p.op);
-  for (int64_t i = lane; i < p.length; i += 32) acc = combine(p.op, acc, load(p.in, p.in_type, in_off + i * p.step));
+  T acc = identity<T>(p.op);
+  for (int64_t i = lane; i < p.length; i += 32) acc = combine(p.op, acc, load<T>(p.in, p.in_type, in_off + i * p.step));
   acc = p.op == ReduceOp::max ? warp_max(acc) : warp_sum(acc);
   if (lane == 0) store(p.out, p.out_type, out_off, finish(p, acc));
 }
@@ -58,25 +63,50 @@ __global__ void warp_kernel(Plan p, int64_t outputs) {
 // Reduced dimension strided: one thread per output (neighbouring threads read neighbouring
 // memory), the dimension cut into `chunks` fixed pieces whose partials a second pass combines in
 // order.
-__global__ void column_kernel(Plan p, int64_t outputs, int64_t chunk, float* partial) {
+template <class T>
+__global__ void column_kernel(Plan p, int64_t outputs, int64_t chunk, T* partial) {
   int64_t o = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (o >= outputs) return;
   int64_t in_off, out_off;
   offsets(p, o, in_off, out_off);
   int64_t begin = blockIdx.y * chunk, end = min(begin + chunk, p.length);
-  float acc = identity(p.op);
-  for (int64_t i = begin; i < end; ++i) acc = combine(p.op, acc, load(p.in, p.in_type, in_off + i * p.step));
+  T acc = identity<T>(p.op);
+  for (int64_t i = begin; i < end; ++i) acc = combine(p.op, acc, load<T>(p.in, p.in_type, in_off + i * p.step));
   partial[blockIdx.y * outputs + o] = acc;
 }
 
-__global__ void combine_kernel(Plan p, int64_t outputs, int chunks, const float* partial) {
+template <class T>
+__global__ void combine_kernel(Plan p, int64_t outputs, int chunks, const T* partial) {
   int64_t o = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   if (o >= outputs) return;
   int64_t in_off, out_off;
   offsets(p, o, in_off, out_off);
-  float acc = identity(p.op);
+  T acc = identity<T>(p.op);
   for (int c = 0; c < chunks; ++c) acc = combine(p.op, acc, partial[c * outputs + o]);
   store(p.out, p.out_type, out_off, finish(p, acc));
+}
+
+template <class T>
+void launch(DeviceContext& ctx, const Plan& p) {
+  int64_t outputs = p.size[0] * p.size[1] * p.size[2];
+  constexpr int kThreads = 256;
+  if (p.step == 1 || outputs < 32) {
+    warp_kernel<T><<<blocks_for(outputs * 32, kThreads, INT32_MAX), kThreads, 0, ctx.stream()>>>(p, outputs);
+    check_launch("reduce warp_kernel");
+    return;
+  }
+  // Enough chunks to give the GPU about a million threads, each summing at least 16 rows.
+  int64_t chunks = std::max<int64_t>(1, std::min<int64_t>((1 << 20) / outputs, p.length / 16));
+  chunks = std::min<int64_t>(chunks, 65535);
+  int64_t chunk = (p.length + chunks - 1) / chunks;
+  chunks = (p.length + chunk - 1) / chunk;
+  Block partial(ctx.memory(), sizeof(T) * outputs * chunks);
+  dim3 grid(blocks_for(outputs, kThreads, INT32_MAX), unsigned(chunks));
+  column_kernel<T><<<grid, kThreads, 0, ctx.stream()>>>(p, outputs, chunk, partial.as<T>());
+  check_launch("reduce column_kernel");
+  combine_kernel<T><<<blocks_for(outputs, kThreads, INT32_MAX), kThreads, 0, ctx.stream()>>>(p, outputs, int(chunks),
+                                                                                             partial.as<T>());
+  check_launch("reduce combine_kernel");
 }
 
 }  // namespace
@@ -100,25 +130,7 @@ void reduce(DeviceContext& ctx, ReduceOp op, const Extent& extent, const InView&
   p.in_type = in.dtype;
   p.out_type = out.dtype;
   p.op = op;
-  int64_t outputs = p.size[0] * p.size[1] * p.size[2];
-  constexpr int kThreads = 256;
-  if (p.step == 1 || outputs < 32) {
-    warp_kernel<<<blocks_for(outputs * 32, kThreads, INT32_MAX), kThreads, 0, ctx.stream()>>>(p, outputs);
-    check_launch("reduce warp_kernel");
-    return;
-  }
-  // Enough chunks to give the GPU about a million threads, each summing at least 16 rows.
-  int64_t chunks = std::max<int64_t>(1, std::min<int64_t>((1 << 20) / outputs, p.length / 16));
-  chunks = std::min<int64_t>(chunks, 65535);
-  int64_t chunk = (p.length + chunks - 1) / chunks;
-  chunks = (p.length + chunk - 1) / chunk;
-  Block partial(ctx.memory(), sizeof(float) * outputs * chunks);
-  dim3 grid(blocks_for(outputs, kThreads, INT32_MAX), unsigned(chunks));
-  column_kernel<<<grid, kThreads, 0, ctx.stream()>>>(p, outputs, chunk, partial.as<float>());
-  check_launch("reduce column_kernel");
-  combine_kernel<<<blocks_for(outputs, kThreads, INT32_MAX), kThreads, 0, ctx.stream()>>>(p, outputs, int(chunks),
-                                                                                          partial.as<float>());
-  check_launch("reduce combine_kernel");
+  with_math_type({in.dtype, out.dtype}, [&](auto math) { launch<decltype(math)>(ctx, p); });
 }
 
 }  // namespace longnet::cuda

@@ -1,6 +1,6 @@
 #pragma once
-// Reductions along one dimension of a 4-D strided view, fp32 accumulation, deterministic: the
-// order of additions depends only on the shape, never on timing.
+// Reductions along one dimension of a 4-D strided view, fp32 accumulation (fp64 when the input or
+// output is f64), deterministic: the order of additions depends only on the shape, never on timing.
 #include "ops/cuda/device_context.h"
 #include "ops/cuda/views.h"
 

@@ -17,6 +17,13 @@ inline Strides dense_strides(const Extent& e) {
   return {e[1] * e[2] * e[3], e[2] * e[3], e[3], 1};
 }
 
+// A contiguous [rows, cols] matrix as an extent, and strides that view it whole, one value per
+// row (broadcast along the row) or one value per column (broadcast down the columns).
+constexpr Extent matrix_extent(int64_t rows, int64_t cols) { return {1, 1, rows, cols}; }
+constexpr Strides row_major(int64_t cols) { return {0, 0, cols, 1}; }
+constexpr Strides one_per_row() { return {0, 0, 1, 0}; }
+constexpr Strides one_per_column() { return {0, 0, 0, 1}; }
+
 struct InView {
   const void* data;
   DType dtype;
