@@ -1,15 +1,15 @@
-// Variants 17-18: the forward of one pass at head dim 64 on Hopper's warpgroup MMA. Each
+// Variants 17-20: the forward of one pass at head dim 64 on Hopper's warpgroup MMA. Each
 // warpgroup (4 warps) owns 64 query rows; S = Q K^T is wgmma with both operands in shared
 // memory (128B-swizzled tiles through descriptors), O += P V is wgmma with P from registers
 // (the S accumulators, exponentiated and packed to bf16 in place) and V in shared memory. K/V
-// tiles stream through two stages by cp.async at their row-map positions, as in the library's
-// kernel (flash_forward.cuh), whose loads, XPOS origin, masking, online softmax and merge this
-// kernel restates: the library's are inline in its mma.sync kernel and lib/attention is not
-// ours to change this session. Head dim 128 runs the library's kernel (variant 05's shape).
+// tiles stream through two (19-20: three) stages by cp.async at their row-map positions, as in
+// the library's kernel (flash_forward.cuh), whose loads, XPOS origin, masking, online softmax
+// and merge this kernel restates: the library's are inline in its mma.sync kernel and
+// lib/attention is not ours to change this session. Head dim 128 runs the library's kernel (variant 05's shape).
 //
-// Simplest first step: every warpgroup waits for its own products (no overlap of softmax and
-// wgmma inside a warpgroup), the CTA meets at a barrier per key tile; overlap comes from the
-// other CTAs on the SM and from the async proxy running while other warpgroups compute.
+// 17-18 are the simplest order: every warpgroup waits for its own products, the CTA meets at a
+// barrier per key tile; overlap comes only from the other warpgroups on the SM. 19-20 overlap a
+// warpgroup's softmax with its own P V (slower: notes_forward.md).
 #include "attention/cuda/flash_forward.cuh"
 #include "variants.h"
 #include "wgmma_ops.cuh"
