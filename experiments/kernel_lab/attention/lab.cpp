@@ -1,6 +1,7 @@
 // The attention kernel lab: checks every forward and backward variant against the f64 reference
 // on random inputs, then times them (CUDA events, after warm-up, medians) and prints TFLOP/s
-// under forward_flops() (backward counted as 2.5x forward). Usage: attention_lab [reps] [backward]
+// under forward_flops() (backward counted as 2.5x forward).
+// Usage: attention_lab [reps] [backward | forward | profile]
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -201,7 +202,7 @@ void profile_backward(int reps) {
   testing::check_cuda_call(cudaDeviceSynchronize(), "profile");
 }
 
-void benchmark(int reps, bool forward) {
+void benchmark(int reps, bool forward, bool backward) {
   const std::vector<Case> cases = timing_cases();
   std::printf("\n# timings: median of %d after 2 warm-up runs; TFLOP/s by forward_flops()\n", reps);
   std::printf("%-16s %-36s %10s %10s\n", "variant", "case", "ms", "TFLOP/s");
@@ -230,6 +231,7 @@ void benchmark(int reps, bool forward) {
           slow ? 3 : reps);
       std::printf("%-16s %-36s %10.3f %10.1f\n", v.name, c.name, ms, flops / ms / 1e9);
     }
+    if (!backward) continue;
     DeviceBuffer ws(attention_backward_workspace_bytes(c.spec, p));
     const CudaLaunch launch{ws.as<void>(), ws.bytes(), nullptr};
     // The library's forward fills O and lse for the backward.
@@ -254,7 +256,7 @@ void benchmark(int reps, bool forward) {
 
 // The dilated attention layer's core at the project's lengths (E 768 = 12 heads x 64, the
 // paper's w = 2048..32768 with r = 1, 2, 4, 6, 12, XPOS on), forward only, inputs drawn on the
-// device. Only the flash_w variants run: the others take seconds per call here.
+// device. Only the flash_w and wgmma variants run: the others take seconds per call here.
 void benchmark_layer(int reps) {
   const Spec spec = make(Kind::dilated,
                          {{2048, 1}, {4096, 2}, {8192, 4}, {16384, 6}, {32768, 12}}, 512);
@@ -275,7 +277,9 @@ void benchmark_layer(int reps) {
     const std::string name = "layer N" + std::to_string(n >> 10) + "K";
     for (const Variant& var : kVariants) {
       const std::string id = var.name;
-      if (id.find("flash_w") == std::string::npos) continue;
+      if (id.find("flash_w") == std::string::npos && id.find("wgmma") == std::string::npos) {
+        continue;
+      }
       const double ms = median_ms(
           [&] { var.forward(spec, p, q, k, v, rows.view(o.as<uint16_t>()), lse.as<float>(), launch); },
           reps);
@@ -288,7 +292,8 @@ void benchmark_layer(int reps) {
 }  // namespace
 }  // namespace longnet::attention::lab
 
-// attention_lab [reps] [backward | profile]: "backward" checks and times only the backward
+// attention_lab [reps] [backward | forward | profile]: "backward" checks and times only the
+// backward variants; "forward" runs the wgmma self-check, then checks and times only the forward
 // variants; "profile" only runs the library's backward `reps` times on the bar's case, for a
 // profiler (no checks, no output).
 int main(int argc, char** argv) {
@@ -299,10 +304,12 @@ int main(int argc, char** argv) {
     profile_backward(reps);
     return 0;
   }
-  const bool all = mode != "backward";
-  bool ok = check_backward_variants();
-  if (all) ok &= check_variants();
-  benchmark(reps, all);
-  if (all) benchmark_layer(reps);
+  const bool forward = mode != "backward", backward = mode != "forward";
+  bool ok = true;
+  if (forward) ok &= wgmma_self_check();
+  if (backward) ok &= check_backward_variants();
+  if (forward) ok &= check_variants();
+  benchmark(reps, forward, backward);
+  if (forward) benchmark_layer(reps);
   return ok ? 0 : 1;
 }

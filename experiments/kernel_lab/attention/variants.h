@@ -33,6 +33,19 @@ void flash_shape_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bit
                          Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                          float* lse, const CudaLaunch& launch);
 
+// 17-19: Hopper wgmma at head dim 64 (S = Q K^T from shared tiles, O += P V with P from
+// registers), CTAs of Groups warpgroups of 64 query rows, key tiles of Keys rows, registers
+// capped for CtasPerSm, Stages K/V stages (3: the next S and this P V overlap the softmax);
+// head dim 128 runs the library's kernel (17_wgmma_forward.cu).
+template <int Groups, int Keys, int CtasPerSm, int Stages>
+void wgmma_forward(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
+                   Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o, float* lse,
+                   const CudaLaunch& launch);
+
+// Multiplies small integers with the three wgmma forms variant 17 uses and compares every
+// element with the CPU; prints the result (wgmma_self_check.cu).
+bool wgmma_self_check();
+
 // Backward variants, with the signature of attention_backward_cuda (the flag is ignored: all of
 // them run our kernels, which are deterministic). They run inside the library's backward frame
 // (cuda_detail::backward_with: same passes, workspace, D and final casts).
@@ -118,6 +131,16 @@ inline constexpr Variant kVariants[] = {
     {"07_flash_w2x2", flash_shape_forward<2, 2, 8, 1>},
     // 8 warps x 2 tiles (256 queries): half 06's copies per FLOP, one CTA per SM.
     {"08_flash_w8x2", flash_shape_forward<8, 2, 8, 1>},
+    // wgmma, 2 warpgroups (128 queries), 64-key tiles, two CTAs per SM (registers capped at 128).
+    {"17_wgmma_g2k64", wgmma_forward<2, 64, 2, 2>},
+    // wgmma, 3 warpgroups (192 queries), 128-key tiles, one CTA per SM (as FlashAttention-3's
+    // head-dim-64 tile, without its warp specialisation).
+    {"18_wgmma_g3k128", wgmma_forward<3, 128, 1, 2>},
+    // 17 with three K/V stages: S of tile j and P V of tile j - 1 issued together, the
+    // exponentials of S run while P V is in flight (FA3's intra-warpgroup overlap).
+    {"19_wgmma_overlap", wgmma_forward<2, 64, 2, 3>},
+    // 19 with 3 warpgroups (192 queries) and one CTA per SM: registers capped at 168, not 128.
+    {"20_wgmma_overlap_g3", wgmma_forward<3, 64, 1, 3>},
 };
 
 }  // namespace longnet::attention::lab
