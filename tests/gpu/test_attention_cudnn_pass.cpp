@@ -135,14 +135,15 @@ TEST(CudnnPassRouting, EveryStridedPassGoesToCudnnUnlessSwitchedOff) {
 }
 
 // The XPOS factors about a segment's centre reach z_0^(+-w'/2B) (z_0 = 2/7 at Dh 64). A segment
-// whose factors pass 2^100 stays on our kernel; one just inside still matches the reference.
+// whose factors pass 2^100 stays on our kernel; one just inside goes to cuDNN and still matches
+// the reference. (Scale base 16 on 2K tokens stands for base 512 on 56K+: the same exponents.)
 TEST(CudnnPassRouting, XposDecayBeyondTheLimitFallsBackToOurKernel) {
   if (!cudnn_sdpa_available()) GTEST_SKIP() << "cuDNN SDPA is not available on this GPU";
-  const Problem p = whole(1, 2, 64, 256);  // w' = 256: largest factor 2^(128 * 1.807 / B)
-  const Delta beyond = check_against_reference(dense(true, 2.0), p);  // 2^116
+  const Problem p = whole(1, 1, 64, 2048);  // w' = 2048: largest factor 2^(1024 * 1.807 / B)
+  const Delta beyond = check_against_reference(dense(true, 16), p);  // 2^116
   EXPECT_EQ(beyond.cudnn, 0);
   EXPECT_EQ(beyond.kernel, 2);
-  const Delta inside = check_against_reference(dense(true, 2.5), p);  // 2^92.5
+  const Delta inside = check_against_reference(dense(true, 20), p);  // 2^92.5
   EXPECT_EQ(inside.cudnn, 2);
   EXPECT_EQ(inside.kernel, 0);
 }

@@ -257,13 +257,8 @@ bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, View o, View
     auto* dv = scratch.take<uint16_t>(elements);
     cudnn_attention_backward(problems[i], q, k, in_place(c, f.v).data, in_place(c, o).data,
                              in_place(c, d_o).data, lse_i, dq, dk, dv, f.stream);
-    const auto add = [&](const uint16_t* grad, float* acc, float sign) {
-      cudnn_pass_add_gradient(c, f.g, f.p.seq_len, f.p.heads, f.p.head_dim, grad, acc, sign,
-                              f.stream);
-    };
-    add(dq, dq_acc, +1.0f);
-    add(dk, dk_acc, -1.0f);
-    add(dv, dv_acc, 0.0f);
+    cudnn_pass_add_gradients(c, f.g, f.p.seq_len, f.p.heads, f.p.head_dim,
+                             {{dq, dk, dv}, {dq_acc, dk_acc, dv_acc}}, f.stream);
   }
   return true;
 }

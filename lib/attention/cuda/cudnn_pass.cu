@@ -49,48 +49,84 @@ __device__ uint16_t to_bf16(float x) {
   return reinterpret_cast<const uint16_t&>(y);
 }
 
-// Eight dims (16 bytes of bf16) per thread: rows are 16-byte aligned and dims a multiple of 8.
+// Eight dims (16 bytes of bf16, 32 of fp32) per thread: rows are 16-byte aligned and head dims
+// a multiple of 8, so every access is a vector access.
 constexpr int kChunk = 8;
 
-__device__ void load_chunk(const uint16_t* from, float* x) {
+struct Chunk {
+  float x[kChunk];
+};
+
+__device__ Chunk load_bf16(const uint16_t* from) {
   const uint4 bits = *reinterpret_cast<const uint4*>(from);
   const uint16_t* h = reinterpret_cast<const uint16_t*>(&bits);
-  for (int e = 0; e < kChunk; ++e) x[e] = to_float(h[e]);
+  Chunk c;
+  for (int e = 0; e < kChunk; ++e) c.x[e] = to_float(h[e]);
+  return c;
+}
+
+__device__ void store_bf16(uint16_t* to, const Chunk& c) {
+  uint4 bits;
+  uint16_t* h = reinterpret_cast<uint16_t*>(&bits);
+  for (int e = 0; e < kChunk; ++e) h[e] = to_bf16(c.x[e]);
+  *reinterpret_cast<uint4*>(to) = bits;
+}
+
+__device__ Chunk load_f32(const float* from) {
+  Chunk c;
+  *reinterpret_cast<float4*>(c.x) = reinterpret_cast<const float4*>(from)[0];
+  *reinterpret_cast<float4*>(c.x + 4) = reinterpret_cast<const float4*>(from)[1];
+  return c;
+}
+
+__device__ void store_f32(float* to, const Chunk& c) {
+  reinterpret_cast<float4*>(to)[0] = *reinterpret_cast<const float4*>(c.x);
+  reinterpret_cast<float4*>(to)[1] = *reinterpret_cast<const float4*>(c.x + 4);
+}
+
+// Thread i's chunk: dims [d0, d0 + 8) of packed row-head i / (dim / 8).
+struct ChunkAt {
+  int64_t row_head, d0;
+};
+
+__device__ ChunkAt chunk_at(int64_t i, int64_t dim) {
+  return {i / (dim / kChunk), i % (dim / kChunk) * kChunk};
 }
 
 __global__ void scale_rows_kernel(CudnnPassCall c, CallGeometry g, int64_t seq_len, int64_t dim,
                                   View src, uint16_t* dst, float sign, int64_t n) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  const int64_t d0 = i % (dim / kChunk) * kChunk, row_head = i / (dim / kChunk);
-  const Located at = locate_packed(c, seq_len, row_head);
-  float x[kChunk];
-  load_chunk(src.data + at.b * src.stride_b + at.pos * src.stride_n + at.head * src.stride_h + d0, x);
-  uint4 out;
-  uint16_t* o = reinterpret_cast<uint16_t*>(&out);
-  for (int e = 0; e < kChunk; ++e) {
-    o[e] = to_bf16(x[e] * xpos_factor(g, d0 + e, at.from_centre, sign));
-  }
-  *reinterpret_cast<uint4*>(dst + row_head * dim + d0) = out;
+  const ChunkAt ch = chunk_at(i, dim);
+  const Located at = locate_packed(c, seq_len, ch.row_head);
+  Chunk x = load_bf16(src.data + at.b * src.stride_b + at.pos * src.stride_n +
+                      at.head * src.stride_h + ch.d0);
+  for (int e = 0; e < kChunk; ++e) x.x[e] *= xpos_factor(g, ch.d0 + e, at.from_centre, sign);
+  store_bf16(dst + ch.row_head * dim + ch.d0, x);
 }
 
-// One warp per (row, head): all lanes read the old lse, then lane 0 writes the new one.
+// The dim / 8 threads of a (row, head) are adjacent lanes of one warp: all of them read the old
+// lse, then the first writes the new one.
 __global__ void merge_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads, int64_t dim,
                              const uint16_t* o_i, const float* lse_i, float* o_acc, float* lse,
                              int64_t n) {
-  const int64_t w = (blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x) / 32;
-  if (w >= n) return;
-  const int lane = threadIdx.x % 32;
-  const int64_t t = w / (c.rows * c.heads), m = w / c.heads % c.rows, j = w % c.heads;
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  const bool live = i < n;
+  const ChunkAt ch = chunk_at(live ? i : 0, dim);
+  const int64_t t = ch.row_head / (c.rows * c.heads), m = ch.row_head / c.heads % c.rows,
+                j = ch.row_head % c.heads;
   const Located at = locate(c, seq_len, t, m, j);
   float* lse_at = lse + (at.b * heads + at.head) * seq_len + at.pos;
   const Merge mw = merge_weights(*lse_at, lse_i[(t * c.heads + j) * c.rows + m], 1.0f);
-  float* acc = o_acc + ((at.b * seq_len + at.pos) * heads + at.head) * dim;
-  for (int64_t d = lane; d < dim; d += 32) {
-    acc[d] = mw.w_old * acc[d] + mw.w_pass * to_float(o_i[w * dim + d]);
+  if (live) {
+    float* acc = o_acc + ((at.b * seq_len + at.pos) * heads + at.head) * dim + ch.d0;
+    Chunk old = load_f32(acc);
+    const Chunk pass = load_bf16(o_i + ch.row_head * dim + ch.d0);
+    for (int e = 0; e < kChunk; ++e) old.x[e] = mw.w_old * old.x[e] + mw.w_pass * pass.x[e];
+    store_f32(acc, old);
   }
   __syncwarp();
-  if (lane == 0) *lse_at = mw.lse;
+  if (live && ch.d0 == 0) *lse_at = mw.lse;
 }
 
 __global__ void gather_lse_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads,
@@ -103,18 +139,23 @@ __global__ void gather_lse_kernel(CudnnPassCall c, int64_t seq_len, int64_t head
   lse_i[i] = lse[(at.b * heads + at.head) * seq_len + at.pos];
 }
 
-__global__ void add_gradient_kernel(CudnnPassCall c, CallGeometry g, int64_t seq_len,
-                                    int64_t heads, int64_t dim, const uint16_t* grad, float* acc,
-                                    float sign, int64_t n) {
+__global__ void add_gradients_kernel(CudnnPassCall c, CallGeometry g, int64_t seq_len,
+                                     int64_t heads, int64_t dim, CudnnPassGradients grads,
+                                     int64_t n) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  const int64_t d0 = i % (dim / kChunk) * kChunk, row_head = i / (dim / kChunk);
-  const Located at = locate_packed(c, seq_len, row_head);
-  float x[kChunk];
-  load_chunk(grad + row_head * dim + d0, x);
-  float* to = acc + ((at.b * seq_len + at.pos) * heads + at.head) * dim + d0;
-  for (int e = 0; e < kChunk; ++e) {
-    to[e] += x[e] * xpos_factor(g, d0 + e, at.from_centre, sign);
+  const ChunkAt ch = chunk_at(i, dim);
+  const Located at = locate_packed(c, seq_len, ch.row_head);
+  const int64_t from = ch.row_head * dim + ch.d0;
+  const int64_t to = ((at.b * seq_len + at.pos) * heads + at.head) * dim + ch.d0;
+  const float signs[3] = {+1.0f, -1.0f, 0.0f};  // dq = z^(d/B) dq', dk = z^(-d/B) dk', dv = dv'
+  for (int k = 0; k < 3; ++k) {
+    const Chunk add = load_bf16(grads.pass[k] + from);
+    Chunk acc = load_f32(grads.acc[k] + to);
+    for (int e = 0; e < kChunk; ++e) {
+      acc.x[e] += add.x[e] * xpos_factor(g, ch.d0 + e, at.from_centre, signs[k]);
+    }
+    store_f32(grads.acc[k] + to, acc);
   }
 }
 
@@ -135,9 +176,9 @@ void cudnn_pass_scale_rows(const CudnnPassCall& c, const CallGeometry& g, int64_
 void cudnn_pass_merge(const CudnnPassCall& c, int64_t seq_len, int64_t heads, int64_t head_dim,
                       const uint16_t* o_i, const float* lse_i, float* o_acc, float* lse,
                       void* stream) {
-  const int64_t n = row_heads(c);
-  merge_kernel<<<blocks_for(n * 32), kBlock, 0, as_stream(stream)>>>(
-      c, seq_len, heads, head_dim, o_i, lse_i, o_acc, lse, n);
+  const int64_t n = row_heads(c) * head_dim / kChunk;
+  merge_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(c, seq_len, heads, head_dim, o_i,
+                                                                lse_i, o_acc, lse, n);
   check_cuda(cudaGetLastError(), "cuDNN pass: merge launch");
 }
 
@@ -149,13 +190,12 @@ void cudnn_pass_gather_lse(const CudnnPassCall& c, int64_t seq_len, int64_t head
   check_cuda(cudaGetLastError(), "cuDNN pass: lse gather launch");
 }
 
-void cudnn_pass_add_gradient(const CudnnPassCall& c, const CallGeometry& g, int64_t seq_len,
-                             int64_t heads, int64_t head_dim, const uint16_t* grad, float* acc,
-                             float sign, void* stream) {
+void cudnn_pass_add_gradients(const CudnnPassCall& c, const CallGeometry& g, int64_t seq_len,
+                              int64_t heads, int64_t head_dim, const CudnnPassGradients& grads,
+                              void* stream) {
   const int64_t n = row_heads(c) * head_dim / kChunk;
-  add_gradient_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(c, g, seq_len, heads,
-                                                                       head_dim, grad, acc, sign,
-                                                                       n);
+  add_gradients_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(c, g, seq_len, heads,
+                                                                        head_dim, grads, n);
   check_cuda(cudaGetLastError(), "cuDNN pass: gradient add launch");
 }
 

@@ -72,9 +72,14 @@ void cudnn_pass_merge(const CudnnPassCall& c, int64_t seq_len, int64_t heads, in
 // lse_i = the call's rows of the merged lse.
 void cudnn_pass_gather_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
                            const float* lse, float* lse_i, void* stream);
-// acc += the call's gradient rows, each times its XPOS factor.
-void cudnn_pass_add_gradient(const CudnnPassCall& c, const CallGeometry& g, int64_t seq_len,
-                             int64_t heads, int64_t head_dim, const uint16_t* grad, float* acc,
-                             float sign, void* stream);
+// The call's dQ', dK', dV' (packed bf16, from cuDNN) and the fp32 accumulators they add into.
+struct CudnnPassGradients {
+  const uint16_t* pass[3];
+  float* acc[3];
+};
+// acc += each gradient row times its XPOS factor: dq = z^(d/B) dq', dk = z^(-d/B) dk', dv = dv'.
+void cudnn_pass_add_gradients(const CudnnPassCall& c, const CallGeometry& g, int64_t seq_len,
+                              int64_t heads, int64_t head_dim, const CudnnPassGradients& grads,
+                              void* stream);
 
 }  // namespace longnet::attention::cuda_detail
