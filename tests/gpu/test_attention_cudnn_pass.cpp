@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <iostream>
 #include <optional>
 #include <random>
 #include <string>
@@ -156,29 +155,6 @@ TEST(CudnnPassRouting, ARepeatedShapeBuildsNoNewPlan) {
   const int64_t plans = cudnn_cached_plans();
   check_against_reference(spec, p);
   EXPECT_EQ(cudnn_cached_plans(), plans);
-}
-
-// A deterministic backward takes a cuDNN engine only when cuDNN lists one without the
-// non-deterministic note; either way the gradients must repeat bit for bit.
-TEST(CudnnPassRouting, DeterministicBackwardRepeatsBitForBit) {
-  const Spec spec = dilated({{128, 1}, {256, 4}}, true, HeadOffsets::interleaved, 512);
-  const Problem p = whole(2, 4, 64, 400);
-  const uint64_t seed = fresh_seed();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  const Inputs in = testing::random_inputs(p, seed);
-  const AttentionPassCounts before = attention_pass_counts();
-  const GpuResult a = testing::run_gpu(spec, p, in, true, true);
-  const AttentionPassCounts after = attention_pass_counts();
-  const GpuResult b = testing::run_gpu(spec, p, in, true, true);
-  std::cout << "deterministic backward: " << after.cudnn - before.cudnn
-            << " passes on cuDNN, " << after.kernel - before.kernel
-            << " on our kernel (forward and backward)\n";
-  EXPECT_EQ(a.dq_bits, b.dq_bits);
-  EXPECT_EQ(a.dk_bits, b.dk_bits);
-  EXPECT_EQ(a.dv_bits, b.dv_bits);
-  const testing::Expected want = testing::run_reference(spec, p, in, true);
-  testing::expect_forward(a, want);
-  testing::expect_backward(a, want);
 }
 
 }  // namespace
