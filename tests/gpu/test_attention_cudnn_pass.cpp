@@ -99,15 +99,16 @@ const Case kCases[] = {
     {"DenseNonCausalHeadDim128", dense(false), whole(1, 2, 128, 257)},
     // Paper-like patterns scaled down: N not a multiple of any w, H = 6 not a multiple of r = 4.
     {"DilatedInterleavedXposRaggedN",
-     dilated({{64, 1}, {128, 2}, {256, 4}}, true, HeadOffsets::interleaved, 512), whole(2, 6, 64, 700)},
+     dilated({{64, 1}, {128, 2}, {256, 4}}, true, HeadOffsets::interleaved, 512),
+     whole(2, 6, 64, 700)},
     // r does not divide w; blocked offsets; Dh 128.
     {"DilatedBlockedRNotDividingW", dilated({{100, 3}, {250, 7}}, true, HeadOffsets::blocked),
      whole(1, 4, 128, 611)},
     {"DilatedBlockedXposHeadDim128",
      dilated({{96, 2}, {300, 5}}, true, HeadOffsets::blocked, 128), whole(1, 4, 128, 611)},
     // r > H (one head per offset), non-causal, fused QKV rows, batch 2 with a short last segment.
-    {"DilatedInterleavedNonCausalFusedQkv", dilated({{128, 2}, {256, 8}}, false), whole(2, 4, 64, 600),
-     true},
+    {"DilatedInterleavedNonCausalFusedQkv", dilated({{128, 2}, {256, 8}}, false),
+     whole(2, 4, 64, 600), true},
     {"DilatedFoldsSegmentsAcrossBatch", dilated({{64, 1}, {128, 4}}, true), whole(3, 8, 64, 256)},
     {"SparseFixedCausalXpos", sparse(128, 16, true, 256), whole(1, 4, 64, 700)},
     {"SparseFixedNonCausal", sparse(64, 8, false), whole(2, 3, 64, 300)},

@@ -95,9 +95,9 @@ struct Segments {
 std::vector<Segments> segment_kinds(const Pass& pass, const Problem& p,
                                     std::initializer_list<View> views) {
   const int64_t w = pass.period, n = p.seq_len, full = n / w, tail = n % w;
-  const bool fold = p.batch == 1 || (tail == 0 && std::all_of(views.begin(), views.end(), [&](View v) {
-                                       return v.stride_b == n * v.stride_n;
-                                     }));
+  const auto item_follows_item = [&](View v) { return v.stride_b == n * v.stride_n; };
+  const bool fold =
+      p.batch == 1 || (tail == 0 && std::all_of(views.begin(), views.end(), item_follows_item));
   std::vector<Segments> kinds;
   if (full > 0 && fold) kinds.push_back({w, p.batch * full, 0, 0, 0, w});
   for (int64_t b = 0; full > 0 && !fold && b < p.batch; ++b) kinds.push_back({w, full, b, 0, 0, w});
@@ -106,8 +106,8 @@ std::vector<Segments> segment_kinds(const Pass& pass, const Problem& p,
 }
 
 // The calls of a pass, each within `budget` row-heads. A call takes a power of two of segments,
-// so sequence lengths that are powers of two share their call shapes, and so cuDNN's plans (each
-// costs a plan build, up to a second, the first time a shape is seen).
+// so sequence lengths that are powers of two share call shapes and with them cuDNN's plans (a
+// plan costs up to a second to build the first time its shape is seen).
 std::vector<CudnnPassCall> pass_calls(const Pass& pass, const Problem& p, int64_t budget,
                                       std::initializer_list<View> views) {
   std::vector<CudnnPassCall> calls;
@@ -116,8 +116,8 @@ std::vector<CudnnPassCall> pass_calls(const Pass& pass, const Problem& p, int64_
       const int64_t heads_per_call = std::min(run.count, std::max<int64_t>(1, budget / run.rows));
       for (int64_t j0 = 0; j0 < run.count; j0 += heads_per_call) {
         const int64_t heads = std::min(heads_per_call, run.count - j0);
-        const auto units = static_cast<int64_t>(
-            std::bit_floor(static_cast<uint64_t>(std::max<int64_t>(1, budget / (run.rows * heads)))));
+        const int64_t fit = std::max<int64_t>(1, budget / (run.rows * heads));
+        const auto units = static_cast<int64_t>(std::bit_floor(static_cast<uint64_t>(fit)));
         for (int64_t t0 = 0; t0 < s.count; t0 += units) {
           calls.push_back({std::min(units, s.count - t0), run.rows, heads, s.b0 + t0 * s.b_step,
                            s.b_step, s.start0 + t0 * s.start_step, s.start_step,

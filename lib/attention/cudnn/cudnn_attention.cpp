@@ -75,7 +75,9 @@ void require_aligned(std::initializer_list<const void*> pointers) {
 std::vector<int64_t> key_of(bool backward, const CudnnSdpaProblem& p) {
   std::vector<int64_t> key{backward, p.batch, p.heads, p.seq_q, p.seq_kv, p.head_dim, p.causal,
                            backward && p.deterministic};
-  const auto add = [&](const BnhdStrides& s) { key.insert(key.end(), {s.batch, s.position, s.head}); };
+  const auto add = [&](const BnhdStrides& s) {
+    key.insert(key.end(), {s.batch, s.position, s.head});
+  };
   for (const BnhdStrides* s : {&p.q, &p.k, &p.v, &p.o}) add(*s);
   if (backward) {
     for (const BnhdStrides* s : {&p.dq, &p.dk, &p.dv, &p.d_o}) add(*s);
@@ -164,8 +166,8 @@ bool cudnn_attention_supported(const CudnnSdpaProblem& p, bool backward) {
 int64_t cudnn_cached_plans() {
   std::lock_guard lock(mutex);
   const Device& d = device_state();
-  return static_cast<int64_t>(std::count_if(d.plans.begin(), d.plans.end(),
-                                            [](const auto& entry) { return entry.second != nullptr; }));
+  const auto built = [](const auto& entry) { return entry.second != nullptr; };
+  return static_cast<int64_t>(std::count_if(d.plans.begin(), d.plans.end(), built));
 }
 
 void cudnn_attention_forward(const CudnnSdpaProblem& p, const void* q, const void* k,
