@@ -4,10 +4,11 @@
 
 #include <cuda_runtime.h>
 
-#include <cstdlib>
-#include <cstring>
+#include <atomic>
+#include <utility>
 
 #include "attention/cuda/cuda_check.h"
+#include "attention/cuda/cudnn_pass.h"
 #include "attention/cudnn/cudnn_attention.h"
 #include "attention/cuda/launchers.h"
 #include "common/error.h"
@@ -71,15 +72,13 @@ void check_workspace(const CudaLaunch& launch, size_t needed) {
   }
 }
 
-// cuDNN's fused SDPA is 2x (forward) to 14x (backward) faster than our dense kernel on the H200
-// (experiments/results/gpu_2026-11-28/), so dense calls it when the call is one it computes: no
-// XPOS decay, both windows the whole sequence from 0, and a cuDNN that accepts SDPA here.
-// LONGNET_ATTENTION_NO_CUDNN=1 keeps our own kernel (to benchmark it).
-bool cudnn_wanted() {
-  const char* off = std::getenv("LONGNET_ATTENTION_NO_CUDNN");
-  return (off == nullptr || std::strcmp(off, "1") != 0) && cudnn_sdpa_available();
-}
+std::atomic<int64_t> cudnn_pass_count{0}, kernel_pass_count{0};
 
+// cuDNN's fused SDPA is 2x (forward) to 14x (backward) faster than our dense kernel on the H200
+// (experiments/results/gpu_2026-11-28/), so a dense call goes to it whole when it computes it
+// exactly: no XPOS decay, both windows the whole sequence from 0, and a cuDNN that accepts SDPA
+// here. Other calls reach cuDNN pass by pass (cudnn_pass.h). LONGNET_ATTENTION_NO_CUDNN=1 keeps
+// our own kernels (to benchmark them).
 bool cudnn_computes(const Spec& spec, const Problem& p) {
   return spec.kind == Kind::dense && spec.xpos_scale_base == 0 && p.q_start == 0 &&
          p.kv_start == 0 && p.q_len == p.seq_len && p.kv_len == p.seq_len && p.seq_len > 0 &&
@@ -128,7 +127,7 @@ void check_backward(const Spec& spec, const Problem& p, View q, View k, View v, 
 
 void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Problem& p, View q,
                                View k, View v, Bnhd<uint16_t> o, float* lse,
-                               const CudaLaunch& launch) {
+                               const CudaLaunch& launch, CudnnPasses cudnn) {
   check_forward(spec, p, q, k, v, o, launch);
   if (p.q_len == 0) return;
   size_t used = 0;
@@ -139,21 +138,36 @@ void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Pr
   fill_minus_inf(lse, p.batch * p.heads * p.q_len, launch.stream);
   if (p.kv_len > 0) {
     const CallGeometry g = call_geometry(spec, p);
+    unsigned char* scratch = take(launch, used, 0);  // the rest: the cuDNN passes' scratch
+    const CudnnPassFrame frame{p, g, q, k, v, scratch, launch.stream};
     for (const Pass& pass : plan_passes(spec, p)) {
+      if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g) &&
+          cudnn_forward_pass(frame, pass, o_acc, lse)) {
+        ++cudnn_pass_count;
+        continue;
+      }
       pass_fn(static_cast<int>(p.head_dim), pass, g, p.batch, q, k, v, o_acc, lse, launch.stream);
+      ++kernel_pass_count;
     }
   }
   store_bf16(o_acc, o, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
 }
 
-size_t attention_forward_workspace_bytes(const Spec&, const Problem& problem) {
-  return rows_bytes(problem, problem.q_len);
-}
-
-size_t attention_backward_workspace_bytes(const Spec&, const Problem& p) {
+// The backward's fp32 pieces: D, then the dQ, dK, dV accumulators.
+size_t backward_accumulator_bytes(const Problem& p) {
   return aligned(static_cast<size_t>(p.batch * p.heads * p.q_len) * sizeof(float)) +
          rows_bytes(p, p.q_len) + 2 * rows_bytes(p, p.kv_len);
 }
+
+size_t attention_forward_workspace_bytes(const Spec& spec, const Problem& problem) {
+  return rows_bytes(problem, problem.q_len) + cudnn_pass_scratch_bytes(spec, problem);
+}
+
+size_t attention_backward_workspace_bytes(const Spec& spec, const Problem& p) {
+  return backward_accumulator_bytes(p) + cudnn_pass_scratch_bytes(spec, p);
+}
+
+AttentionPassCounts attention_pass_counts() { return {cudnn_pass_count, kernel_pass_count}; }
 
 void attention_forward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                             Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
@@ -163,19 +177,22 @@ void attention_forward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_
     check_forward(spec, p, q, k, v, o, launch);
     cudnn_attention_forward(cudnn_problem(spec, p, q, k, v, o), q.data, k.data, v.data, o.data,
                             lse, launch.stream);
+    ++cudnn_pass_count;
     return;
   }
-  forward_with(forward_pass, spec, p, q, k, v, o, lse, launch);
+  forward_with(forward_pass, spec, p, q, k, v, o, lse, launch, CudnnPasses::any_engine);
 }
 
 void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const Problem& p,
                                 View q, View k, View v, View o, View d_o, const float* lse,
                                 Bnhd<uint16_t> dq, Bnhd<uint16_t> dk, Bnhd<uint16_t> dv,
-                                const CudaLaunch& launch) {
+                                const CudaLaunch& launch, CudnnPasses cudnn) {
   check_backward(spec, p, q, k, v, o, d_o, dq, dk, dv, launch);
-  const size_t needed = attention_backward_workspace_bytes(spec, p);
+  const size_t accumulators = backward_accumulator_bytes(p);
   const auto stream = static_cast<cudaStream_t>(launch.stream);
-  if (needed > 0) check_cuda(cudaMemsetAsync(launch.workspace, 0, needed, stream), "backward workspace");
+  if (accumulators > 0) {
+    check_cuda(cudaMemsetAsync(launch.workspace, 0, accumulators, stream), "backward workspace");
+  }
   size_t used = 0;
   auto* dsum = reinterpret_cast<float*>(
       take(launch, used, aligned(static_cast<size_t>(p.batch * p.heads * p.q_len) * sizeof(float))));
@@ -183,11 +200,23 @@ void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const 
   auto* dk_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.kv_len)));
   auto* dv_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.kv_len)));
   if (p.q_len > 0 && p.kv_len > 0) {
-    row_dot(d_o, o, dsum, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
+    bool dsum_ready = false;  // D is for our kernel's passes only: cuDNN computes its own
     const CallGeometry g = call_geometry(spec, p);
+    unsigned char* scratch = take(launch, used, 0);  // the rest: the cuDNN passes' scratch
+    const CudnnPassFrame frame{p, g, q, k, v, scratch, launch.stream};
     for (const Pass& pass : plan_passes(spec, p)) {
+      if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g) &&
+          cudnn_backward_pass(frame, pass, o, d_o, lse, dq_acc, dk_acc, dv_acc,
+                              cudnn == CudnnPasses::deterministic_engine)) {
+        ++cudnn_pass_count;
+        continue;
+      }
+      if (!std::exchange(dsum_ready, true)) {
+        row_dot(d_o, o, dsum, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
+      }
       pass_fn(static_cast<int>(p.head_dim), pass, g, p.batch, q, k, v, d_o, lse, dsum, dq_acc,
               dk_acc, dv_acc, launch.stream);
+      ++kernel_pass_count;
     }
   }
   store_bf16(dq_acc, dq, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
@@ -207,9 +236,11 @@ void attention_backward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16
     check_backward(spec, p, q, k, v, o, d_o, dq, dk, dv, launch);
     cudnn_attention_backward(cudnn_problem(spec, p, q, k, v, o), q.data, k.data, v.data, o.data,
                              d_o.data, lse, dq.data, dk.data, dv.data, launch.stream);
+    ++cudnn_pass_count;
     return;
   }
-  backward_with(backward_pass, spec, p, q, k, v, o, d_o, lse, dq, dk, dv, launch);
+  backward_with(backward_pass, spec, p, q, k, v, o, d_o, lse, dq, dk, dv, launch,
+                deterministic ? CudnnPasses::deterministic_engine : CudnnPasses::any_engine);
 }
 
 }  // namespace longnet::attention

@@ -46,4 +46,12 @@ void attention_backward_cuda(const Spec& spec, const Problem& problem, Bnhd<cons
                              Bnhd<bf16_bits> dq, Bnhd<bf16_bits> dk, Bnhd<bf16_bits> dv,
                              bool deterministic, const CudaLaunch& launch);
 
+// Which engine ran the passes (a whole dense call on cuDNN counts as one cuDNN pass): counts
+// since the process started, forward and backward alike, so tests and benchmarks can tell which
+// path a call took. LONGNET_ATTENTION_NO_CUDNN=1 keeps every pass on our kernels.
+struct AttentionPassCounts {
+  int64_t cudnn = 0, kernel = 0;
+};
+AttentionPassCounts attention_pass_counts();
+
 }  // namespace longnet::attention

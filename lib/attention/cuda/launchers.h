@@ -18,10 +18,16 @@ using ForwardPassFn = void (*)(int head_dim, const Pass& pass, const CallGeometr
                                int64_t batch, View q, View k, View v, float* o_acc, float* lse,
                                void* stream);
 
+// Which passes of a frame may go to cuDNN (cudnn_pass.h): none (a kernel-lab variant runs every
+// pass), or those cuDNN computes, with any engine or only a deterministic one (backward).
+enum class CudnnPasses { none, any_engine, deterministic_engine };
+
 // The forward around a per-pass kernel (forward_pass, or a kernel-lab variant): checks the call,
-// zeroes the running O, sets lse = -inf, runs every pass, writes O as bf16.
+// zeroes the running O, sets lse = -inf, runs every pass (on cuDNN where `cudnn` allows and cuDNN
+// takes it), writes O as bf16.
 void forward_with(ForwardPassFn pass_fn, const Spec& spec, const Problem& p, View q, View k,
-                  View v, Bnhd<uint16_t> o, float* lse, const CudaLaunch& launch);
+                  View v, Bnhd<uint16_t> o, float* lse, const CudaLaunch& launch,
+                  CudnnPasses cudnn = CudnnPasses::none);
 
 // Adds one pass's dQ, dK, dV into fp32 accumulators [batch, rows, heads, dim].
 void backward_pass(int head_dim, const Pass& pass, const CallGeometry& g, int64_t batch, View q,
@@ -35,10 +41,12 @@ using BackwardPassFn = void (*)(int head_dim, const Pass& pass, const CallGeomet
 
 // Our backward around a per-pass kernel (backward_pass, or a kernel-lab variant): checks the
 // call, zeroes the accumulators, computes D = rowsum(dO * O), runs every pass in order (so the
-// passes add up in a fixed order), writes the gradients as bf16.
+// passes add up in a fixed order; on cuDNN where `cudnn` allows and cuDNN takes it), writes the
+// gradients as bf16.
 void backward_with(BackwardPassFn pass_fn, const Spec& spec, const Problem& p, View q, View k,
                    View v, View o, View d_o, const float* lse, Bnhd<uint16_t> dq,
-                   Bnhd<uint16_t> dk, Bnhd<uint16_t> dv, const CudaLaunch& launch);
+                   Bnhd<uint16_t> dk, Bnhd<uint16_t> dv, const CudaLaunch& launch,
+                   CudnnPasses cudnn = CudnnPasses::none);
 
 // lse = -inf over n values.
 void fill_minus_inf(float* lse, int64_t n, void* stream);

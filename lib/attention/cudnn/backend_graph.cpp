@@ -1,5 +1,6 @@
 #include "attention/cudnn/backend_graph.h"
 
+#include <algorithm>
 #include <string>
 
 #include "common/error.h"
@@ -147,7 +148,27 @@ Tensor GraphBuilder::reshape(const Tensor& x, Tensor out) {
   return out;
 }
 
-Plan GraphBuilder::build(cudnnHandle_t handle, const char* name) {
+namespace {
+
+// Whether cuDNN notes the engine of an engine configuration as non-deterministic (atomics).
+bool nondeterministic(cudnnBackendDescriptor_t config) {
+  Descriptor engine(CUDNN_BACKEND_ENGINE_DESCRIPTOR);
+  cudnnBackendDescriptor_t engine_desc = engine.get();
+  int64_t count = 0;
+  check(cudnnBackendGetAttribute(config, CUDNN_ATTR_ENGINECFG_ENGINE,
+                                 CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &count, &engine_desc),
+        "reading an engine configuration's engine");
+  cudnnBackendNumericalNote_t notes[CUDNN_NUMERICAL_NOTE_TYPE_COUNT];
+  check(cudnnBackendGetAttribute(engine_desc, CUDNN_ATTR_ENGINE_NUMERICAL_NOTE,
+                                 CUDNN_TYPE_NUMERICAL_NOTE, CUDNN_NUMERICAL_NOTE_TYPE_COUNT, &count,
+                                 notes),
+        "reading an engine's numerical notes");
+  return std::find(notes, notes + count, CUDNN_NUMERICAL_NOTE_NONDETERMINISTIC) != notes + count;
+}
+
+}  // namespace
+
+Plan GraphBuilder::build(cudnnHandle_t handle, const char* name, bool deterministic) {
   const std::string prefix = std::string(name) + ": ";
   Descriptor& graph = own(CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR);
   graph.set(CUDNN_ATTR_OPERATIONGRAPH_OPS, CUDNN_TYPE_BACKEND_DESCRIPTOR,
@@ -174,6 +195,7 @@ Plan GraphBuilder::build(cudnnHandle_t handle, const char* name) {
   // The first configuration that finalizes wins; the last refusal explains a total failure.
   cudnnStatus_t last = CUDNN_STATUS_NOT_SUPPORTED;
   for (int64_t i = 0; i < count; ++i) {
+    if (deterministic && nondeterministic(configs[i])) continue;
     auto plan = std::make_unique<Descriptor>(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
     plan->set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &handle);
     plan->set(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, configs[i]);
@@ -190,7 +212,9 @@ Plan GraphBuilder::build(cudnnHandle_t handle, const char* name) {
     return result;
   }
   throw_status(last, (prefix + "building an execution plan from " + std::to_string(count) +
-                      " engine configurations").c_str());
+                      (deterministic ? " engine configurations (deterministic ones only)"
+                                     : " engine configurations"))
+                         .c_str());
 }
 
 void Plan::execute(cudnnHandle_t handle, const std::vector<int64_t>& uids,

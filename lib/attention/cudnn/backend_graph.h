@@ -90,8 +90,9 @@ class GraphBuilder {
   Tensor reshape(const Tensor& x, Tensor out);
 
   // The operation graph of everything added so far, and the first engine configuration the
-  // heuristics (mode A) rank that finalizes into a plan. `name` goes into error messages.
-  Plan build(cudnnHandle_t handle, const char* name);
+  // heuristics (mode A) rank that finalizes into a plan; with `deterministic`, the first whose
+  // engine lacks CUDNN_NUMERICAL_NOTE_NONDETERMINISTIC. `name` goes into error messages.
+  Plan build(cudnnHandle_t handle, const char* name, bool deterministic = false);
 
  private:
   Tensor make_tensor(int64_t uid, cudnnDataType_t type, const Dims& dims, const Dims& strides,

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "attention/cudnn/sdpa_graphs.h"
@@ -39,6 +40,7 @@ struct Device {
   size_t workspace_bytes = 0;
   cudaEvent_t last_call = nullptr;
   std::map<std::vector<int64_t>, std::unique_ptr<CachedPlan>> plans;
+  std::set<std::vector<int64_t>> refused;  // problems cuDNN would not plan
 };
 
 std::mutex mutex;
@@ -71,9 +73,16 @@ void require_aligned(std::initializer_list<const void*> pointers) {
 }
 
 std::vector<int64_t> key_of(bool backward, const CudnnSdpaProblem& p) {
-  return {backward, p.batch, p.heads, p.seq_q, p.seq_kv, p.head_dim, p.causal,
-          p.q.batch, p.q.position, p.q.head, p.k.batch, p.k.position, p.k.head,
-          p.v.batch, p.v.position, p.v.head, p.o.batch, p.o.position, p.o.head};
+  std::vector<int64_t> key{backward, p.batch, p.heads, p.seq_q, p.seq_kv, p.head_dim, p.causal,
+                           backward && p.deterministic};
+  const auto add = [&](const BnhdStrides& s) {
+    key.insert(key.end(), {s.batch, s.position, s.head});
+  };
+  for (const BnhdStrides* s : {&p.q, &p.k, &p.v, &p.o}) add(*s);
+  if (backward) {
+    for (const BnhdStrides* s : {&p.dq, &p.dk, &p.dv, &p.d_o}) add(*s);
+  }
+  return key;
 }
 
 CachedPlan& cached_plan(Device& d, bool backward, const CudnnSdpaProblem& p) {
@@ -137,6 +146,28 @@ bool cudnn_sdpa_available() {
     }
   }();
   return available;
+}
+
+bool cudnn_attention_supported(const CudnnSdpaProblem& p, bool backward) {
+  validate(p);
+  std::lock_guard lock(mutex);
+  Device& d = device_state();
+  const std::vector<int64_t> key = key_of(backward, p);
+  if (d.refused.count(key)) return false;
+  try {
+    cached_plan(d, backward, p);
+    return true;
+  } catch (const RuntimeError&) {
+    d.refused.insert(key);
+    return false;
+  }
+}
+
+int64_t cudnn_cached_plans() {
+  std::lock_guard lock(mutex);
+  const Device& d = device_state();
+  const auto built = [](const auto& entry) { return entry.second != nullptr; };
+  return static_cast<int64_t>(std::count_if(d.plans.begin(), d.plans.end(), built));
 }
 
 void cudnn_attention_forward(const CudnnSdpaProblem& p, const void* q, const void* k,

@@ -19,8 +19,12 @@ struct CudnnSdpaProblem {
   int64_t batch = 1, heads = 1, seq_q = 0, seq_kv = 0, head_dim = 64;
   // Query i sees keys j <= i, both counted from 0 (the top-left diagonal).
   bool causal = true;
-  // Layouts of Q, K, V and O. The gradients dQ, dK, dV and dO are laid out like Q, K, V and O.
+  // Layouts of Q, K, V and O.
   BnhdStrides q, k, v, o;
+  // Layouts of the gradients dQ, dK, dV and dO; left zero, each is laid out like its tensor.
+  BnhdStrides dq{}, dk{}, dv{}, d_o{};
+  // Backward: only an engine cuDNN does not mark non-deterministic (its numerical notes).
+  bool deterministic = false;
 
   // Every tensor contiguous [batch, position, head, dim].
   static CudnnSdpaProblem contiguous(int64_t batch, int64_t heads, int64_t seq_q, int64_t seq_kv,
@@ -30,6 +34,13 @@ struct CudnnSdpaProblem {
 // Whether cuDNN is there and accepts the SDPA graphs on the current GPU (checked once, on a small
 // causal problem, forward and backward).
 bool cudnn_sdpa_available();
+
+// Whether cuDNN computes `problem` here (forward or backward): builds and caches its plan; false
+// when cuDNN refuses the graph or, for a deterministic backward, has no deterministic engine.
+bool cudnn_attention_supported(const CudnnSdpaProblem& problem, bool backward);
+
+// How many plans the cache holds on the current GPU (a repeated shape builds none).
+int64_t cudnn_cached_plans();
 
 // O = softmax(Q K^T / sqrt(Dh)) V and lse, the natural log of each row's softmax denominator
 // (scaling included), fp32 [batch, head, seq_q] contiguous. Plans are built once per problem.

@@ -27,6 +27,11 @@ constexpr cudnnDataType_t fp32 = CUDNN_DATA_FLOAT;
 Dims rows(const BnhdStrides& s) { return {s.batch, s.head, s.position, 1}; }
 // The same tensor as [batch, head, dim, position].
 Dims columns(const BnhdStrides& s) { return {s.batch, s.head, 1, s.position}; }
+// A gradient's layout: its own when given, else its tensor's.
+Dims gradient_rows(const BnhdStrides& gradient, const BnhdStrides& tensor) {
+  const bool given = gradient.batch != 0 || gradient.position != 0 || gradient.head != 0;
+  return rows(given ? gradient : tensor);
+}
 
 struct Shapes {
   int64_t b, h, sq, skv, d;
@@ -109,10 +114,10 @@ cudnn_backend::Plan backward_plan(cudnnHandle_t handle, const CudnnSdpaProblem& 
   GraphBuilder g;
   const auto [q, k_t, o, stats, scale] = common_tensors(g, s, p);
   auto v_t = g.tensor(uid_v, bf16, {s.b, s.h, s.d, s.skv}, columns(p.v));
-  auto d_o = g.tensor(uid_d_o, bf16, {s.b, s.h, s.sq, s.d}, rows(p.o));
-  auto dq = g.tensor(uid_dq, bf16, {s.b, s.h, s.sq, s.d}, rows(p.q));
-  auto dk = g.tensor(uid_dk, bf16, {s.b, s.h, s.skv, s.d}, rows(p.k));
-  auto dv = g.tensor(uid_dv, bf16, {s.b, s.h, s.skv, s.d}, rows(p.v));
+  auto d_o = g.tensor(uid_d_o, bf16, {s.b, s.h, s.sq, s.d}, gradient_rows(p.d_o, p.o));
+  auto dq = g.tensor(uid_dq, bf16, {s.b, s.h, s.sq, s.d}, gradient_rows(p.dq, p.q));
+  auto dk = g.tensor(uid_dk, bf16, {s.b, s.h, s.skv, s.d}, gradient_rows(p.dk, p.k));
+  auto dv = g.tensor(uid_dv, bf16, {s.b, s.h, s.skv, s.d}, gradient_rows(p.dv, p.v));
   auto one = g.scalar(uid_one);
 
   std::optional<Tensor> seq_len_q, seq_len_kv;
@@ -161,7 +166,7 @@ cudnn_backend::Plan backward_plan(cudnnHandle_t handle, const CudnnSdpaProblem& 
                            cudnn_backend::packed_strides({s.b, s.h, s.sq, s.d}));
   g.matmul(ds, k, dq_accum, qk_reduce);
   g.pointwise(CUDNN_POINTWISE_IDENTITY, {dq_accum}, dq);
-  return g.build(handle, "SDPA backward");
+  return g.build(handle, "SDPA backward", p.deterministic);
 }
 
 }  // namespace longnet::attention::cudnn_sdpa
