@@ -417,23 +417,23 @@ class CudaBackend final : public Backend {
                       static_cast<float*>(lse.raw_data()));
   }
 
-  // The kernel's gradient for a unit loss, then scaled row by row by grad_loss.
+  // From the forward's lse, each row scaled by its grad_loss inside the kernel.
   void cross_entropy_backward(const Tensor& logits, const Tensor& targets, int64_t ignore_index,
-                              const Tensor&, const Tensor& grad_loss,
+                              const Tensor& lse, const Tensor& grad_loss,
                               const Tensor& grad_logits) override {
     const int64_t rows = logits.size(0), vocab = logits.size(-1);
     const std::string_view name = "cross_entropy backward";
     if (rows == 0) return;
+    check_f32(lse, name);
+    check_f32(grad_loss, name);
     cu::DeviceContext& ctx = context(grad_logits);
     cu::Block ids(ctx.memory(), size_t(rows) * 4);
     narrow_targets(ctx, targets, vocab, ignore_index, ids.as<int32_t>(), nullptr);
-    Scratch unused_loss(ctx, rows);
     const cu::CrossEntropyShape s{rows, vocab, kernel_dtype(logits, name), int32_t(ignore_index)};
-    cu::cross_entropy(ctx, s, {logits.raw_data(), vocab}, ids.as<int32_t>(), unused_loss.data(),
-                      {grad_logits.raw_data(), vocab}, 1.f);
-    const cu::Extent e = matrix(rows, vocab);
-    cu::binary(ctx, cu::BinaryOp::mul, e, in_view(grad_logits, dense(vocab), name),
-               in_view(grad_loss, per_row(), name), out_view(grad_logits, dense(vocab), name));
+    cu::cross_entropy_backward(ctx, s, {logits.raw_data(), vocab}, ids.as<int32_t>(),
+                               static_cast<const float*>(lse.raw_data()),
+                               static_cast<const float*>(grad_loss.raw_data()),
+                               {grad_logits.raw_data(), vocab});
   }
 
   void embedding(const Tensor& weight, const Tensor& ids, const Tensor& out) override {

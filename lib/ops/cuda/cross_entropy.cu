@@ -184,17 +184,80 @@ __global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
   }
 }
 
+struct BackwardArgs {
+  CrossEntropyShape s;
+  ConstRows logits;
+  Rows dlogits;
+  const int32_t* targets;
+  const float *lse, *grad;
+};
+
+// One block per row, streaming: kUnroll 16-byte groups per thread are loaded before any is
+// written, so each thread keeps several loads in flight.
+constexpr int kBackwardThreads = 256, kBackwardUnroll = 4;
+
+template <bool kVec>
+__global__ void __launch_bounds__(kBackwardThreads) backward_kernel(BackwardArgs a) {
+  const int64_t row = blockIdx.x, vocab = a.s.vocab;
+  const int32_t target = a.targets[row];
+  const float lse = a.lse[row], scale = target == a.s.ignore_index ? 0.f : a.grad[row];
+  const int64_t in = row * a.logits.stride, out = row * a.dlogits.stride;
+  const DType t = a.s.dtype;
+  if constexpr (kVec) {
+    constexpr int64_t kStep = kBackwardThreads * 8;
+    for (int64_t base = threadIdx.x * 8; base < vocab; base += kStep * kBackwardUnroll) {
+      float v[kBackwardUnroll][8];
+#pragma unroll
+      for (int u = 0; u < kBackwardUnroll; ++u)
+        if (base + u * kStep < vocab) load8(a.logits.data, t, in + base + u * kStep, v[u]);
+#pragma unroll
+      for (int u = 0; u < kBackwardUnroll; ++u) {
+        const int64_t i = base + u * kStep;
+        if (i >= vocab) break;
+        gradient8<false>(v[u], lse, scale, i, target);
+        store8(a.dlogits.data, t, out + i, v[u]);
+      }
+    }
+  } else {
+    for (int64_t i = threadIdx.x; i < vocab; i += kBackwardThreads) {
+      const float v = load(a.logits.data, t, in + i);
+      store(a.dlogits.data, t, out + i, scale * (expf(v - lse) - (i == target ? 1.f : 0.f)));
+    }
+  }
+}
+
+void check_shape(const CrossEntropyShape& s, const char* what) {
+  if (s.rows < 0 || s.vocab <= 0)
+    raise_error(std::string(what) + ": rows " + std::to_string(s.rows) + " and vocab " + std::to_string(s.vocab) +
+                " must be positive");
+  if (s.rows > INT32_MAX) raise_error(std::string(what) + ": " + std::to_string(s.rows) + " rows is more than one launch takes");
+}
+
+// 16-byte accesses: vocab and strides multiples of 8, rows aligned (null pointers count as aligned).
+bool vectorizable(const CrossEntropyShape& s, ConstRows logits, Rows dlogits) {
+  return s.vocab % 8 == 0 && aligned16(logits.data) && logits.stride % 8 == 0 && aligned16(dlogits.data) &&
+         dlogits.stride % 8 == 0;
+}
+
 }  // namespace
+
+void cross_entropy_backward(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows logits, const int32_t* targets,
+                            const float* lse, const float* grad, Rows dlogits) {
+  check_shape(s, "cross_entropy_backward");
+  if (s.rows == 0) return;
+  BackwardArgs a{s, logits, dlogits, targets, lse, grad};
+  if (vectorizable(s, logits, dlogits))
+    backward_kernel<true><<<unsigned(s.rows), kBackwardThreads, 0, ctx.stream()>>>(a);
+  else
+    backward_kernel<false><<<unsigned(s.rows), kBackwardThreads, 0, ctx.stream()>>>(a);
+  check_launch("cross_entropy backward_kernel");
+}
 
 void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows logits, const int32_t* targets,
                    float* loss, Rows dlogits, float grad_scale, float* lse) {
-  if (s.rows < 0 || s.vocab <= 0) raise_error("cross_entropy: rows " + std::to_string(s.rows) + " and vocab " + std::to_string(s.vocab) + " must be positive");
+  check_shape(s, "cross_entropy");
   if (s.rows == 0) return;
-  if (s.rows > INT32_MAX) raise_error("cross_entropy: " + std::to_string(s.rows) + " rows is more than one launch takes");
-  auto aligned = [](const void* p, int64_t stride) {
-    return aligned16(p) && stride % 8 == 0;
-  };
-  bool vec = s.vocab % 8 == 0 && aligned(logits.data, logits.stride) && aligned(dlogits.data, dlogits.stride);
+  const bool vec = vectorizable(s, logits, dlogits);
   Args a{s, logits, dlogits, targets, loss, grad_scale, lse};
   if (vec && s.dtype == DType::bf16 && s.vocab <= int64_t(kRowChunks) * 8 * kThreads) {
     registers_kernel<<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
