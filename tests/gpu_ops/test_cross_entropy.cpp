@@ -61,6 +61,16 @@ TEST(CrossEntropy, GradientMayReplaceTheLogits) {
   }
 }
 
+// bf16 rows of at most 32768 take the row kernels (on Hopper a persistent block per SM with rows
+// fetched ahead into shared memory): many rows per block, refills, the widest row they take, and
+// in place.
+TEST(CrossEntropy, ManyRowsPerBlockAndTheWidestRegisterRows) {
+  check(DType::bf16, {1000, 4096, 0}, false);
+  check(DType::bf16, {700, 2056, 8}, true);
+  check(DType::bf16, {300, 32768, 0}, false);
+  check(DType::bf16, {5, 32776, 0}, false);  // one 16-byte group wider: the general kernel
+}
+
 // The backward from a given lse and one incoming gradient per row (any values: the kernel must
 // take them as given, not recompute them).
 void check_backward(DType t, Case c, bool in_place) {
