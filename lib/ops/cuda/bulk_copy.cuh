@@ -27,11 +27,18 @@ __device__ __forceinline__ void barrier_init(uint64_t* bar) {
   asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
 }
 
-// Called by one thread: `bytes` from global `src` to shared `dst` (both 16-byte aligned, bytes a
-// multiple of 16, at most 2^20 - 1), completing the barrier's current phase when they arrive.
-__device__ __forceinline__ void bulk_copy(void* dst, const void* src, uint32_t bytes, uint64_t* bar) {
+// Called by one thread before the copies of a phase: they bring `bytes` in all.
+__device__ __forceinline__ void barrier_expect_bytes(uint64_t* bar, uint32_t bytes) {
   asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(shared_address(bar)), "r"(bytes)
                : "memory");
+}
+
+// Called by one thread: `bytes` from global `src` to shared `dst` (both 16-byte aligned, bytes a
+// multiple of 16), counted against the barrier's expected bytes (at most 2^20 - 1 per phase). The
+// fence orders this thread's earlier shared-memory accesses (and, after a barrier, its block's)
+// before the copy's writes.
+__device__ __forceinline__ void bulk_copy(void* dst, const void* src, uint32_t bytes, uint64_t* bar) {
+  asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
   asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(
                    shared_address(dst)),
                "l"(src), "r"(bytes), "r"(shared_address(bar))

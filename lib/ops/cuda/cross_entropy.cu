@@ -238,7 +238,9 @@ __global__ void __launch_bounds__(kBulkThreads, 1) bulk_kernel(Args a) {
     for (int s = 0; s < kStages; ++s) barrier_init(&full[s]);
     for (int s = 0; s < kStages; ++s) {
       const int64_t row = blockIdx.x + int64_t(s) * gridDim.x;
-      if (row < a.s.rows) bulk_copy(stages + s * (kBulkVocab / 8), logits_row(row), row_bytes, &full[s]);
+      if (row >= a.s.rows) break;
+      barrier_expect_bytes(&full[s], row_bytes);
+      bulk_copy(stages + s * (kBulkVocab / 8), logits_row(row), row_bytes, &full[s]);
     }
   }
   __syncthreads();
@@ -258,7 +260,10 @@ __global__ void __launch_bounds__(kBulkThreads, 1) bulk_kernel(Args a) {
     const float m = block_max(thread_max<kBulkChunks, kBulkThreads>(raw, vocab), scratch);
     // Every thread has read the stage (block_max synchronises): refill it kStages rows ahead.
     const int64_t ahead = row + int64_t(kStages) * gridDim.x;
-    if (threadIdx.x == 0 && ahead < a.s.rows) bulk_copy(stage, logits_row(ahead), row_bytes, &full[s]);
+    if (threadIdx.x == 0 && ahead < a.s.rows) {
+      barrier_expect_bytes(&full[s], row_bytes);
+      bulk_copy(stage, logits_row(ahead), row_bytes, &full[s]);
+    }
     const float lse = m + logf(block_sum(thread_sum<kBulkChunks, kBulkThreads>(raw, vocab, m), scratch));
     if (threadIdx.x == 0) write_row_results(a, row, lse, target_logit, ignored);
     if (a.dlogits.data) store_gradient<kBulkChunks, kBulkThreads>(a, row, raw, lse, ignored ? 0.f : a.grad_scale, target);

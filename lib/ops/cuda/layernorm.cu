@@ -1,3 +1,7 @@
+#include <cstdlib>
+#include <string>
+
+#include "ops/cuda/bulk_copy.cuh"
 #include "ops/cuda/layernorm.h"
 #include "ops/cuda/pieces.cuh"
 
@@ -202,51 +206,55 @@ constexpr int kMaxPieces = 4;
 // 1024 columns the sums would spill, so wider rows take the general path.
 constexpr int kMaxBackwardPieces = 3;
 
+// One row of the fused backward, x and dy given in registers: dx written, the lane's dgamma/dbeta
+// sums of its columns updated.
 template <int kPieces>
-__global__ void __launch_bounds__(256, 2) backward_registers_kernel(Backward b, int64_t chunk, float* partial) {
-  __shared__ float s_sum[2 * 256 * kPieces];  // dgamma then dbeta, dim <= 256 kPieces
+__device__ __forceinline__ void backward_row(const Backward& b, int64_t row, uint4 (&xr)[kPieces],
+                                             const uint4 (&dyr)[kPieces], float (&dg)[kPieces][8],
+                                             float (&db)[kPieces][8]) {
+  const int64_t dim = b.s.dim;
+  const int lane = lane_id();
+  const float mean = b.mean[row], rstd = b.rstd[row];
+  float sum_gdy = 0.f, sum_gdy_xhat = 0.f;
+#pragma unroll
+  for (int p = 0; p < kPieces; ++p) {
+    if (!piece_in_row(p, dim)) continue;
+    float x[8], dy[8], g[8];
+    unpack8(xr[p], x);
+    unpack8(dyr[p], dy);
+    load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);  // an L1 hit after the first row
+#pragma unroll
+    for (int j = 0; j < 8; ++j) {
+      const float xhat = (x[j] - mean) * rstd, gdy = g[j] * dy[j];
+      dg[p][j] += dy[j] * xhat;
+      db[p][j] += dy[j];
+      sum_gdy += gdy;
+      sum_gdy_xhat += gdy * xhat;
+    }
+  }
+  const float a = warp_sum(sum_gdy) / float(dim), c = warp_sum(sum_gdy_xhat) / float(dim);
+#pragma unroll
+  for (int p = 0; p < kPieces; ++p) {
+    if (!piece_in_row(p, dim)) continue;
+    float x[8], dy[8], g[8], add[8];
+    unpack8(xr[p], x);
+    unpack8(dyr[p], dy);
+    load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);
+    if (b.dx_add.data) load8(b.dx_add.data, DType::bf16, row * b.dx_add.stride + lane * 8 + 256 * p, add);
+#pragma unroll
+    for (int j = 0; j < 8; ++j)
+      x[j] = rstd * (g[j] * dy[j] - a - (x[j] - mean) * rstd * c) + (b.dx_add.data ? add[j] : 0.f);
+    xr[p] = pack8(x);
+  }
+  store_row<kPieces>(b.dx.data, row * b.dx.stride, dim, xr);
+}
+
+// The block's warps add their dgamma/dbeta sums in warp order into the block's partial.
+template <int kPieces>
+__device__ __forceinline__ void write_block_partial(const Backward& b, const float (&dg)[kPieces][8],
+                                                    const float (&db)[kPieces][8], float* s_sum, float* partial) {
   const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5, lane = lane_id();
   const int64_t dim = b.s.dim;
-  const int64_t begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
-  float dg[kPieces][8] = {}, db[kPieces][8] = {};
-  for (int64_t row = begin + warp; row < end; row += warps) {
-    uint4 xr[kPieces], dyr[kPieces];
-    load_row<kPieces>(b.x.data, row * b.x.stride, dim, xr);
-    load_row<kPieces>(b.dy.data, row * b.dy.stride, dim, dyr);
-    const float mean = b.mean[row], rstd = b.rstd[row];
-    float sum_gdy = 0.f, sum_gdy_xhat = 0.f;
-#pragma unroll
-    for (int p = 0; p < kPieces; ++p) {
-      if (!piece_in_row(p, dim)) continue;
-      float x[8], dy[8], g[8];
-      unpack8(xr[p], x);
-      unpack8(dyr[p], dy);
-      load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);  // an L1 hit after the first row
-#pragma unroll
-      for (int j = 0; j < 8; ++j) {
-        const float xhat = (x[j] - mean) * rstd, gdy = g[j] * dy[j];
-        dg[p][j] += dy[j] * xhat;
-        db[p][j] += dy[j];
-        sum_gdy += gdy;
-        sum_gdy_xhat += gdy * xhat;
-      }
-    }
-    const float a = warp_sum(sum_gdy) / float(dim), c = warp_sum(sum_gdy_xhat) / float(dim);
-#pragma unroll
-    for (int p = 0; p < kPieces; ++p) {
-      if (!piece_in_row(p, dim)) continue;
-      float x[8], dy[8], g[8], add[8];
-      unpack8(xr[p], x);
-      unpack8(dyr[p], dy);
-      load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);
-      if (b.dx_add.data) load8(b.dx_add.data, DType::bf16, row * b.dx_add.stride + lane * 8 + 256 * p, add);
-#pragma unroll
-      for (int j = 0; j < 8; ++j)
-        x[j] = rstd * (g[j] * dy[j] - a - (x[j] - mean) * rstd * c) + (b.dx_add.data ? add[j] : 0.f);
-      xr[p] = pack8(x);
-    }
-    store_row<kPieces>(b.dx.data, row * b.dx.stride, dim, xr);
-  }
   for (int w = 0; w < warps; ++w) {
     if (warp == w)
 #pragma unroll
@@ -264,6 +272,76 @@ __global__ void __launch_bounds__(256, 2) backward_registers_kernel(Backward b, 
     partial[(blockIdx.x * 2) * dim + col] = s_sum[col];
     partial[(blockIdx.x * 2 + 1) * dim + col] = s_sum[dim + col];
   }
+}
+
+template <int kPieces>
+__global__ void __launch_bounds__(256, 2) backward_registers_kernel(Backward b, int64_t chunk, float* partial) {
+  __shared__ float s_sum[2 * 256 * kPieces];  // dgamma then dbeta, dim <= 256 kPieces
+  const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+  const int64_t begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
+  float dg[kPieces][8] = {}, db[kPieces][8] = {};
+  for (int64_t row = begin + warp; row < end; row += warps) {
+    uint4 xr[kPieces], dyr[kPieces];
+    load_row<kPieces>(b.x.data, row * b.x.stride, b.s.dim, xr);
+    load_row<kPieces>(b.dy.data, row * b.dy.stride, b.s.dim, dyr);
+    backward_row<kPieces>(b, row, xr, dyr, dg, db);
+  }
+  write_block_partial<kPieces>(b, dg, db, s_sum, partial);
+}
+
+// On Hopper: the same, with each warp's next rows of x and dy fetched ahead into shared memory by
+// bulk copies (kRowStages rows per warp), so a warp's rows stop being a chain of load latencies and
+// an SM keeps three times the bytes in flight without more registers.
+constexpr int kRowStages = 3, kBackwardWarps = 8;
+
+template <int kPieces>
+constexpr size_t bulk_backward_shared() {  // [warp][stage][x, dy][32 kPieces uint4]
+  return size_t(kBackwardWarps) * kRowStages * 2 * 32 * kPieces * sizeof(uint4);
+}
+
+template <int kPieces>
+__global__ void __launch_bounds__(256, 2) backward_bulk_kernel(Backward b, int64_t chunk, float* partial) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  extern __shared__ __align__(128) uint4 staged[];
+  __shared__ uint64_t full[kBackwardWarps][kRowStages];
+  __shared__ float s_sum[2 * 256 * kPieces];
+  constexpr int kRow = 32 * kPieces;  // uint4 per staged row
+  const int warp = threadIdx.x >> 5, lane = lane_id();
+  const int64_t begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
+  const uint32_t row_bytes = uint32_t(b.s.dim * 2);
+  uint4* mine = staged + warp * kRowStages * 2 * kRow;
+  auto fetch = [&](int64_t row, int s) {
+    barrier_expect_bytes(&full[warp][s], 2 * row_bytes);
+    bulk_copy(mine + 2 * s * kRow, static_cast<const __nv_bfloat16*>(b.x.data) + row * b.x.stride, row_bytes,
+              &full[warp][s]);
+    bulk_copy(mine + (2 * s + 1) * kRow, static_cast<const __nv_bfloat16*>(b.dy.data) + row * b.dy.stride,
+              row_bytes, &full[warp][s]);
+  };
+  if (lane == 0) {
+    for (int s = 0; s < kRowStages; ++s) barrier_init(&full[warp][s]);
+    for (int s = 0; s < kRowStages; ++s)
+      if (begin + warp + s * kBackwardWarps < end) fetch(begin + warp + s * kBackwardWarps, s);
+  }
+  __syncwarp();
+  float dg[kPieces][8] = {}, db[kPieces][8] = {};
+  int k = 0;
+  for (int64_t row = begin + warp; row < end; row += kBackwardWarps, ++k) {
+    const int s = k % kRowStages;
+    barrier_wait(&full[warp][s], (k / kRowStages) & 1);
+    uint4 xr[kPieces], dyr[kPieces];
+#pragma unroll
+    for (int p = 0; p < kPieces; ++p) {
+      const bool in_row = piece_in_row(p, b.s.dim);
+      xr[p] = in_row ? mine[2 * s * kRow + lane + 32 * p] : make_uint4(0, 0, 0, 0);
+      dyr[p] = in_row ? mine[(2 * s + 1) * kRow + lane + 32 * p] : make_uint4(0, 0, 0, 0);
+    }
+    __syncwarp();  // every lane has read the stage: refill it
+    const int64_t ahead = row + kRowStages * kBackwardWarps;
+    if (lane == 0 && ahead < end) fetch(ahead, s);
+    backward_row<kPieces>(b, row, xr, dyr, dg, db);
+  }
+  write_block_partial<kPieces>(b, dg, db, s_sum, partial);
+#endif
 }
 
 // dgamma = sum over rows of dy * xhat, dbeta = sum of dy. Block (32 columns x 8 row lanes) per
@@ -352,6 +430,23 @@ void launch_forward(DeviceContext& ctx, const Forward& f) {
   check_launch("layernorm forward_kernel");
 }
 
+// The bulk-copy kernel where the GPU and the binary have it (LONGNET_LN_KERNEL=registers picks the
+// register kernel: temporary, for the session-3 measurement).
+template <int kPieces>
+void launch_fused_backward(const Backward& b, int64_t chunks, int64_t chunk, float* partial, cudaStream_t stream) {
+  const char* choice = std::getenv("LONGNET_LN_KERNEL");
+  const bool registers = choice && std::string(choice) == "registers";
+  if (!registers && bulk_copy_runs(reinterpret_cast<const void*>(backward_bulk_kernel<kPieces>))) {
+    check(cudaFuncSetAttribute(backward_bulk_kernel<kPieces>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               int(bulk_backward_shared<kPieces>())),
+          "cudaFuncSetAttribute");
+    backward_bulk_kernel<kPieces>
+        <<<unsigned(chunks), kBackwardWarps * 32, bulk_backward_shared<kPieces>(), stream>>>(b, chunk, partial);
+  } else {
+    backward_registers_kernel<kPieces><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial);
+  }
+}
+
 }  // namespace
 
 void layernorm_forward(DeviceContext& ctx, const LayerNormShape& s, ConstRows x, const void* gamma, const void* beta,
@@ -385,9 +480,9 @@ void layernorm_backward(DeviceContext& ctx, const LayerNormShape& s, ConstRows d
                                 {dy.stride, x.stride, dx.stride, dx_add.stride});
   const int pieces = register_pieces(s, vec, kMaxBackwardPieces);
   switch (pieces) {
-    case 1: backward_registers_kernel<1><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
-    case 2: backward_registers_kernel<2><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
-    case 3: backward_registers_kernel<3><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
+    case 1: launch_fused_backward<1>(b, chunks, chunk, partial.as<float>(), stream); break;
+    case 2: launch_fused_backward<2>(b, chunks, chunk, partial.as<float>(), stream); break;
+    case 3: launch_fused_backward<3>(b, chunks, chunk, partial.as<float>(), stream); break;
     default: {  // parameter gradients first, so that dx may overwrite dy or x
       dim3 grid2(unsigned((s.dim + 31) / 32), unsigned(chunks));
       backward_params_kernel<<<grid2, dim3(32, kRowLanes), 0, stream>>>(b, chunk, partial.as<float>());
