@@ -56,11 +56,13 @@ TEST(Rotary, ForwardAndBackwardAtLargePositions) {
     }
 }
 
-// The kernel tiles positions (4) and pairs (256) and groups batches; these shapes leave partial
-// tiles, take the one-pair path (head_dim not a multiple of 8), two pair tiles, and blocks that
-// loop over batches.
+// The kernel tiles positions (up to 16) and pairs (256), groups batches, and moves 4 units per
+// thread at a time; these shapes leave partial tiles, take the one-pair path (head_dim not a
+// multiple of 8), two pair tiles, blocks that loop over batches, and blocks of more units than
+// one pass of the threads takes.
 TEST(Rotary, OddShapesAndTiles) {
-  for (Layout L : {Layout{3, 9, 5, 18}, Layout{2, 6, 2, 520}, Layout{3, 8203, 1, 8}, Layout{1, 2, 7, 2}})
+  for (Layout L : {Layout{3, 9, 5, 18}, Layout{2, 6, 2, 520}, Layout{3, 33000, 1, 8}, Layout{1, 2, 7, 2},
+                   Layout{2, 40, 12, 64}})
     for (DType t : {DType::f32, DType::bf16}) {
       SCOPED_TRACE(::testing::Message() << name(t) << " B " << L.B << " N " << L.N << " H " << L.H << " Dh " << L.Dh);
       check_forward_and_backward(L, t, 1);

@@ -1,10 +1,7 @@
 #include <math_constants.h>
 
-#include <algorithm>
-#include <cstdlib>
 #include <string>
 
-#include "ops/cuda/bulk_copy.cuh"
 #include "ops/cuda/cross_entropy.h"
 #include "ops/cuda/kernel_support.cuh"
 
@@ -132,66 +129,21 @@ __global__ void cross_entropy_kernel(Args a) {
   }
 }
 
-// bf16 rows held in registers as raw bf16 (4 registers per 8 elements): a thread's chunk c is
-// elements (threadIdx.x + c * kBlock) * 8 .. + 8. At two exponentials per logit these kernels are
-// near the SM's instruction limit, so they use __expf (the gradient is stored in bf16 anyway), and
-// the row's max is taken over the block before any exponential, so no partial sums need rescaling.
-template <int kChunks, int kBlock>
-__device__ __forceinline__ bool chunk_in_row(int c, int64_t vocab) {
-  return (threadIdx.x + int64_t(c) * kBlock) * 8 < vocab;
-}
-
-template <int kChunks, int kBlock>
-__device__ __forceinline__ float thread_max(const uint4 (&raw)[kChunks], int64_t vocab) {
-  float m = -CUDART_INF_F, v[8];
-#pragma unroll
-  for (int c = 0; c < kChunks; ++c) {
-    if (!chunk_in_row<kChunks, kBlock>(c, vocab)) break;
-    unpack8(raw[c], v);
-#pragma unroll
-    for (int j = 0; j < 8; ++j) m = max_nan(m, v[j]);
-  }
-  return m;
-}
-
-// Sum of exp(v - m) over the thread's values; 0 when the row max m is -inf (every logit -inf).
-template <int kChunks, int kBlock>
-__device__ __forceinline__ float thread_sum(const uint4 (&raw)[kChunks], int64_t vocab, float m) {
-  float sum = 0.f, v[8];
-  if (m == -CUDART_INF_F) return sum;
-#pragma unroll
-  for (int c = 0; c < kChunks; ++c) {
-    if (!chunk_in_row<kChunks, kBlock>(c, vocab)) break;
-    unpack8(raw[c], v);
-#pragma unroll
-    for (int j = 0; j < 8; ++j) sum += __expf(v[j] - m);
-  }
-  return sum;
-}
-
-template <int kChunks, int kBlock>
-__device__ __forceinline__ void store_gradient(const Args& a, int64_t row, const uint4 (&raw)[kChunks], float lse,
-                                               float scale, int32_t target) {
-  const int64_t out = row * a.dlogits.stride;
-#pragma unroll
-  for (int c = 0; c < kChunks; ++c) {
-    const int64_t i = (threadIdx.x + int64_t(c) * kBlock) * 8;
-    if (i >= a.s.vocab) break;
-    float v[8];
-    unpack8(raw[c], v);
-    gradient8<true>(v, lse, scale, i, target);
-    store8(a.dlogits.data, DType::bf16, out + i, v);
-  }
-}
-
-// One block per row, every 16-byte load of a thread issued before any arithmetic, so a block has
-// the whole row in flight at once.
+// bf16 rows of at most kRowChunks * 8 * kThreads elements (vocab a multiple of 8, rows aligned):
+// the row is read once into registers, kept there as raw bf16 (4 registers per 8 elements), and
+// every 16-byte load of a thread is issued before any arithmetic, so a block has the whole row in
+// flight at once. At two exponentials per logit the kernel is near the SM's instruction limit, so
+// it uses __expf (the gradient is stored in bf16 anyway), and it takes the row's max over the
+// block before any exponential, so no partial sums need rescaling (each rescale costs two expf).
+// Chunk c of a thread is elements (threadIdx.x + c * kThreads) * 8 .. + 8.
 constexpr int kRowChunks = 8;
 
-template <bool kMerge>
+__device__ __forceinline__ bool chunk_in_row(int c, int64_t vocab) {
+  return (threadIdx.x + int64_t(c) * kThreads) * 8 < vocab;
+}
+
 __global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
   __shared__ float scratch[32];
-  __shared__ MaxSum warps[kThreads / 32];
   const int64_t row = blockIdx.x;
   const int64_t vocab = a.s.vocab;
   const int32_t target = a.targets[row];
@@ -201,86 +153,39 @@ __global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
   uint4 raw[kRowChunks];
 #pragma unroll
   for (int c = 0; c < kRowChunks; ++c)
-    raw[c] = chunk_in_row<kRowChunks, kThreads>(c, vocab) ? in[threadIdx.x + c * kThreads] : make_uint4(0, 0, 0, 0);
+    raw[c] = chunk_in_row(c, vocab) ? in[threadIdx.x + c * kThreads] : make_uint4(0, 0, 0, 0);
   const float target_logit =
       ignored ? 0.f : __bfloat162float(static_cast<const __nv_bfloat16*>(a.logits.data)[row * a.logits.stride + target]);
-  float lse;
-  if constexpr (kMerge) {
-    const float m = thread_max<kRowChunks, kThreads>(raw, vocab);
-    lse = block_lse({m, thread_sum<kRowChunks, kThreads>(raw, vocab, m)}, warps);
-  } else {
-    const float m = block_max(thread_max<kRowChunks, kThreads>(raw, vocab), scratch);
-    lse = m + logf(block_sum(thread_sum<kRowChunks, kThreads>(raw, vocab, m), scratch));
-  }
-  if (threadIdx.x == 0) write_row_results(a, row, lse, target_logit, ignored);
-  if (a.dlogits.data) store_gradient<kRowChunks, kThreads>(a, row, raw, lse, ignored ? 0.f : a.grad_scale, target);
-}
-
-// On Hopper: a persistent block per SM keeps kStages rows in shared memory, each fetched by one
-// bulk copy issued kStages rows ahead, so the copy engine keeps loading while the threads compute
-// (the register kernel above can only overlap its two rows per SM). bf16 rows of at most
-// kBulkVocab elements, 16-byte aligned.
-constexpr int kBulkThreads = 1024, kBulkChunks = 4, kStages = 3;
-constexpr int64_t kBulkVocab = int64_t(kBulkThreads) * kBulkChunks * 8;
-constexpr size_t kBulkShared = kStages * kBulkVocab * 2;
-
-__global__ void __launch_bounds__(kBulkThreads, 1) bulk_kernel(Args a) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  extern __shared__ __align__(128) uint4 stages[];  // kStages rows of kBulkVocab / 8 uint4
-  __shared__ uint64_t full[kStages];
-  __shared__ float scratch[32];
-  const int64_t vocab = a.s.vocab;
-  const uint32_t row_bytes = uint32_t(vocab * 2);
-  auto logits_row = [&](int64_t row) {
-    return static_cast<const __nv_bfloat16*>(a.logits.data) + row * a.logits.stride;
-  };
-  if (threadIdx.x == 0) {
-    for (int s = 0; s < kStages; ++s) barrier_init(&full[s]);
-    for (int s = 0; s < kStages; ++s) {
-      const int64_t row = blockIdx.x + int64_t(s) * gridDim.x;
-      if (row >= a.s.rows) break;
-      barrier_expect_bytes(&full[s], row_bytes);
-      bulk_copy(stages + s * (kBulkVocab / 8), logits_row(row), row_bytes, &full[s]);
-    }
-  }
-  __syncthreads();
-  int k = 0;
-  for (int64_t row = blockIdx.x; row < a.s.rows; row += gridDim.x, ++k) {
-    const int s = k % kStages;
-    uint4* stage = stages + s * (kBulkVocab / 8);
-    barrier_wait(&full[s], (k / kStages) & 1);
-    uint4 raw[kBulkChunks];
+  float m = -CUDART_INF_F, v[8];
 #pragma unroll
-    for (int c = 0; c < kBulkChunks; ++c)
-      raw[c] = chunk_in_row<kBulkChunks, kBulkThreads>(c, vocab) ? stage[threadIdx.x + c * kBulkThreads]
-                                                                 : make_uint4(0, 0, 0, 0);
-    const int32_t target = a.targets[row];
-    const bool ignored = target == a.s.ignore_index;
-    const float target_logit = ignored ? 0.f : __bfloat162float(reinterpret_cast<const __nv_bfloat16*>(stage)[target]);
-    const float m = block_max(thread_max<kBulkChunks, kBulkThreads>(raw, vocab), scratch);
-    // Every thread has read the stage (block_max synchronises): refill it kStages rows ahead.
-    const int64_t ahead = row + int64_t(kStages) * gridDim.x;
-    if (threadIdx.x == 0 && ahead < a.s.rows) {
-      barrier_expect_bytes(&full[s], row_bytes);
-      bulk_copy(stage, logits_row(ahead), row_bytes, &full[s]);
-    }
-    const float lse = m + logf(block_sum(thread_sum<kBulkChunks, kBulkThreads>(raw, vocab, m), scratch));
-    if (threadIdx.x == 0) write_row_results(a, row, lse, target_logit, ignored);
-    if (a.dlogits.data) store_gradient<kBulkChunks, kBulkThreads>(a, row, raw, lse, ignored ? 0.f : a.grad_scale, target);
+  for (int c = 0; c < kRowChunks; ++c) {
+    if (!chunk_in_row(c, vocab)) break;
+    unpack8(raw[c], v);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) m = max_nan(m, v[j]);
   }
-#endif
-}
-
-// Which bf16 row kernel runs; LONGNET_CE_KERNEL=merge|registers|bulk picks one for the session-3
-// measurement (temporary).
-enum class RowKernel { merge, registers, bulk };
-
-RowKernel row_kernel_choice() {
-  const char* e = std::getenv("LONGNET_CE_KERNEL");
-  const std::string v = e ? e : "";
-  if (v == "merge") return RowKernel::merge;
-  if (v == "registers") return RowKernel::registers;
-  return RowKernel::bulk;
+  m = block_max(m, scratch);
+  float sum = 0.f;
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    if (!chunk_in_row(c, vocab) || m == -CUDART_INF_F) break;  // all -inf: sum 0, lse -inf
+    unpack8(raw[c], v);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) sum += __expf(v[j] - m);
+  }
+  const float lse = m + logf(block_sum(sum, scratch));
+  if (threadIdx.x == 0) write_row_results(a, row, lse, target_logit, ignored);
+  if (!a.dlogits.data) return;
+  const int64_t out = row * a.dlogits.stride;
+  const float scale = ignored ? 0.f : a.grad_scale;
+#pragma unroll
+  for (int c = 0; c < kRowChunks; ++c) {
+    const int64_t i = (threadIdx.x + int64_t(c) * kThreads) * 8;
+    if (i >= vocab) break;
+    unpack8(raw[c], v);
+    gradient8<true>(v, lse, scale, i, target);
+    store8(a.dlogits.data, DType::bf16, out + i, v);
+  }
 }
 
 struct BackwardArgs {
@@ -358,19 +263,8 @@ void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows log
   if (s.rows == 0) return;
   const bool vec = vectorizable(s, logits, dlogits);
   Args a{s, logits, dlogits, targets, loss, grad_scale, lse};
-  const RowKernel choice = row_kernel_choice();
-  if (choice == RowKernel::bulk && vec && s.dtype == DType::bf16 && s.vocab <= kBulkVocab &&
-      bulk_copy_runs(reinterpret_cast<const void*>(bulk_kernel))) {
-    int sms = 0;
-    check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, ctx.device()), "cudaDeviceGetAttribute");
-    check(cudaFuncSetAttribute(bulk_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(kBulkShared)),
-          "cudaFuncSetAttribute");
-    bulk_kernel<<<unsigned(std::min<int64_t>(s.rows, sms)), kBulkThreads, kBulkShared, ctx.stream()>>>(a);
-  } else if (vec && s.dtype == DType::bf16 && s.vocab <= int64_t(kRowChunks) * 8 * kThreads) {
-    if (choice == RowKernel::merge)
-      registers_kernel<true><<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
-    else
-      registers_kernel<false><<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
+  if (vec && s.dtype == DType::bf16 && s.vocab <= int64_t(kRowChunks) * 8 * kThreads) {
+    registers_kernel<<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
   } else if (vec)
     cross_entropy_kernel<true><<<unsigned(s.rows), kThreads, 0, ctx.stream()>>>(a);
   else

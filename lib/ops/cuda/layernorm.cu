@@ -1,7 +1,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "ops/cuda/bulk_copy.cuh"
 #include "ops/cuda/layernorm.h"
 #include "ops/cuda/pieces.cuh"
 
@@ -209,12 +208,11 @@ constexpr int kMaxBackwardPieces = 3;
 // One row of the fused backward, x and dy given in registers: dx written, the lane's dgamma/dbeta
 // sums of its columns updated.
 template <int kPieces>
-__device__ __forceinline__ void backward_row(const Backward& b, int64_t row, uint4 (&xr)[kPieces],
-                                             const uint4 (&dyr)[kPieces], float (&dg)[kPieces][8],
-                                             float (&db)[kPieces][8]) {
+__device__ __forceinline__ void backward_row(const Backward& b, int64_t row, float mean, float rstd,
+                                             uint4 (&xr)[kPieces], const uint4 (&dyr)[kPieces],
+                                             float (&dg)[kPieces][8], float (&db)[kPieces][8]) {
   const int64_t dim = b.s.dim;
   const int lane = lane_id();
-  const float mean = b.mean[row], rstd = b.rstd[row];
   float sum_gdy = 0.f, sum_gdy_xhat = 0.f;
 #pragma unroll
   for (int p = 0; p < kPieces; ++p) {
@@ -284,64 +282,75 @@ __global__ void __launch_bounds__(256, 2) backward_registers_kernel(Backward b, 
     uint4 xr[kPieces], dyr[kPieces];
     load_row<kPieces>(b.x.data, row * b.x.stride, b.s.dim, xr);
     load_row<kPieces>(b.dy.data, row * b.dy.stride, b.s.dim, dyr);
-    backward_row<kPieces>(b, row, xr, dyr, dg, db);
+    backward_row<kPieces>(b, row, b.mean[row], b.rstd[row], xr, dyr, dg, db);
   }
   write_block_partial<kPieces>(b, dg, db, s_sum, partial);
 }
 
-// On Hopper: the same, with each warp's next rows of x and dy fetched ahead into shared memory by
-// bulk copies (kRowStages rows per warp), so a warp's rows stop being a chain of load latencies and
-// an SM keeps three times the bytes in flight without more registers.
+// The same with each warp's next rows fetched ahead: every lane copies its own 16-byte pieces of x
+// and dy for the warp's row kRowStages - 1 ahead into its own slots of shared memory (cp.async,
+// sm_80+), and the rows' mean and rstd come 32 rows at a time, one per lane. So a warp's rows stop
+// being a chain of load latencies, and an SM has ~3x the bytes in flight without more registers.
+// No lane reads another's slots, so no barrier is needed beyond each lane's own wait.
 constexpr int kRowStages = 3, kBackwardWarps = 8;
 
 template <int kPieces>
-constexpr size_t bulk_backward_shared() {  // [warp][stage][x, dy][32 kPieces uint4]
-  return size_t(kBackwardWarps) * kRowStages * 2 * 32 * kPieces * sizeof(uint4);
+constexpr size_t pipelined_shared() {  // [warp][stage][x, dy][piece][lane]
+  return size_t(kBackwardWarps) * kRowStages * 2 * kPieces * 32 * sizeof(uint4);
+}
+
+__device__ __forceinline__ void copy_async16(void* shared, const void* global) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(uint32_t(__cvta_generic_to_shared(shared))),
+               "l"(global)
+               : "memory");
 }
 
 template <int kPieces>
-__global__ void __launch_bounds__(256, 2) backward_bulk_kernel(Backward b, int64_t chunk, float* partial) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  extern __shared__ __align__(128) uint4 staged[];
-  __shared__ uint64_t full[kBackwardWarps][kRowStages];
+__global__ void __launch_bounds__(256, 2) backward_pipelined_kernel(Backward b, int64_t chunk, float* partial) {
+  extern __shared__ uint4 staged[];
   __shared__ float s_sum[2 * 256 * kPieces];
-  constexpr int kRow = 32 * kPieces;  // uint4 per staged row
   const int warp = threadIdx.x >> 5, lane = lane_id();
-  const int64_t begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
-  const uint32_t row_bytes = uint32_t(b.s.dim * 2);
-  uint4* mine = staged + warp * kRowStages * 2 * kRow;
-  auto fetch = [&](int64_t row, int s) {
-    barrier_expect_bytes(&full[warp][s], 2 * row_bytes);
-    bulk_copy(mine + 2 * s * kRow, static_cast<const __nv_bfloat16*>(b.x.data) + row * b.x.stride, row_bytes,
-              &full[warp][s]);
-    bulk_copy(mine + (2 * s + 1) * kRow, static_cast<const __nv_bfloat16*>(b.dy.data) + row * b.dy.stride,
-              row_bytes, &full[warp][s]);
+  const int64_t dim = b.s.dim, begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
+  uint4* mine = staged + warp * kRowStages * 2 * kPieces * 32 + lane;
+  auto slot = [&](int stage, int which, int p) { return mine + ((stage * 2 + which) * kPieces + p) * 32; };
+  // Queues the copies of `row` (none past the chunk) as one group; every lane commits a group per
+  // call, so "all but the newest kRowStages - 1 groups have landed" means this row's have.
+  auto fetch = [&](int64_t row, int stage) {
+    if (row < end)
+#pragma unroll
+      for (int p = 0; p < kPieces; ++p)
+        if (piece_in_row(p, dim)) {
+          const int64_t col = lane * 8 + 256 * p;
+          copy_async16(slot(stage, 0, p), static_cast<const __nv_bfloat16*>(b.x.data) + row * b.x.stride + col);
+          copy_async16(slot(stage, 1, p), static_cast<const __nv_bfloat16*>(b.dy.data) + row * b.dy.stride + col);
+        }
+    asm volatile("cp.async.commit_group;" ::: "memory");
   };
-  if (lane == 0) {
-    for (int s = 0; s < kRowStages; ++s) barrier_init(&full[warp][s]);
-    for (int s = 0; s < kRowStages; ++s)
-      if (begin + warp + s * kBackwardWarps < end) fetch(begin + warp + s * kBackwardWarps, s);
-  }
-  __syncwarp();
+  for (int s = 0; s < kRowStages - 1; ++s) fetch(begin + warp + s * kBackwardWarps, s);
   float dg[kPieces][8] = {}, db[kPieces][8] = {};
+  float lane_mean = 0.f, lane_rstd = 0.f;
   int k = 0;
   for (int64_t row = begin + warp; row < end; row += kBackwardWarps, ++k) {
-    const int s = k % kRowStages;
-    barrier_wait(&full[warp][s], (k / kRowStages) & 1);
+    if (k % 32 == 0) {  // the statistics of this row and the warp's next 31, one per lane
+      const int64_t r = row + int64_t(lane) * kBackwardWarps;
+      lane_mean = r < end ? b.mean[r] : 0.f;
+      lane_rstd = r < end ? b.rstd[r] : 0.f;
+    }
+    fetch(row + (kRowStages - 1) * kBackwardWarps, (k + kRowStages - 1) % kRowStages);
+    asm volatile("cp.async.wait_group %0;" ::"n"(kRowStages - 1) : "memory");
+    const int stage = k % kRowStages;
     uint4 xr[kPieces], dyr[kPieces];
 #pragma unroll
     for (int p = 0; p < kPieces; ++p) {
-      const bool in_row = piece_in_row(p, b.s.dim);
-      xr[p] = in_row ? mine[2 * s * kRow + lane + 32 * p] : make_uint4(0, 0, 0, 0);
-      dyr[p] = in_row ? mine[(2 * s + 1) * kRow + lane + 32 * p] : make_uint4(0, 0, 0, 0);
+      const bool in_row = piece_in_row(p, dim);
+      xr[p] = in_row ? *slot(stage, 0, p) : make_uint4(0, 0, 0, 0);
+      dyr[p] = in_row ? *slot(stage, 1, p) : make_uint4(0, 0, 0, 0);
     }
-    __syncwarp();  // every lane has read the stage: refill it
-    const int64_t ahead = row + kRowStages * kBackwardWarps;
-    if (lane == 0 && ahead < end) fetch(ahead, s);
-    backward_row<kPieces>(b, row, xr, dyr, dg, db);
+    const float mean = __shfl_sync(0xffffffffu, lane_mean, k % 32), rstd = __shfl_sync(0xffffffffu, lane_rstd, k % 32);
+    backward_row<kPieces>(b, row, mean, rstd, xr, dyr, dg, db);
   }
+  asm volatile("cp.async.wait_group 0;" ::: "memory");  // no copy outlives the kernel
   write_block_partial<kPieces>(b, dg, db, s_sum, partial);
-#endif
 }
 
 // dgamma = sum over rows of dy * xhat, dbeta = sum of dy. Block (32 columns x 8 row lanes) per
@@ -430,21 +439,20 @@ void launch_forward(DeviceContext& ctx, const Forward& f) {
   check_launch("layernorm forward_kernel");
 }
 
-// The bulk-copy kernel where the GPU and the binary have it (LONGNET_LN_KERNEL=registers picks the
-// register kernel: temporary, for the session-3 measurement).
+// The pipelined kernel (LONGNET_LN_KERNEL=registers picks the register kernel: temporary, for the
+// session-3 measurement).
 template <int kPieces>
 void launch_fused_backward(const Backward& b, int64_t chunks, int64_t chunk, float* partial, cudaStream_t stream) {
   const char* choice = std::getenv("LONGNET_LN_KERNEL");
-  const bool registers = choice && std::string(choice) == "registers";
-  if (!registers && bulk_copy_runs(reinterpret_cast<const void*>(backward_bulk_kernel<kPieces>))) {
-    check(cudaFuncSetAttribute(backward_bulk_kernel<kPieces>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               int(bulk_backward_shared<kPieces>())),
-          "cudaFuncSetAttribute");
-    backward_bulk_kernel<kPieces>
-        <<<unsigned(chunks), kBackwardWarps * 32, bulk_backward_shared<kPieces>(), stream>>>(b, chunk, partial);
-  } else {
+  if (choice && std::string(choice) == "registers") {
     backward_registers_kernel<kPieces><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial);
+    return;
   }
+  check(cudaFuncSetAttribute(backward_pipelined_kernel<kPieces>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             int(pipelined_shared<kPieces>())),
+        "cudaFuncSetAttribute");
+  backward_pipelined_kernel<kPieces>
+      <<<unsigned(chunks), kBackwardWarps * 32, pipelined_shared<kPieces>(), stream>>>(b, chunk, partial);
 }
 
 }  // namespace
