@@ -43,13 +43,6 @@ __device__ __forceinline__ MaxSum warp_merge(MaxSum v) {
 
 constexpr int kThreads = 512;
 
-// CUDA's expf (within 2 ulp), or __expf (ex2.approx: 2 instructions, relative error ~1e-6 for
-// the arguments <= 0 used here).
-template <bool kFast>
-__device__ __forceinline__ float exp_of(float x) {
-  return kFast ? __expf(x) : expf(x);
-}
-
 // (max, sum of exp(v - max)) of eight values.
 __device__ __forceinline__ MaxSum max_sum8(const float (&v)[8]) {
   float m = v[0];
@@ -79,10 +72,9 @@ __device__ __forceinline__ void write_row_results(const Args& a, int64_t row, fl
 }
 
 // Elements i .. i + 8 of the gradient: scale * (softmax - onehot(target)).
-template <bool kFast>
 __device__ __forceinline__ void gradient8(float (&v)[8], float lse, float scale, int64_t i, int32_t target) {
 #pragma unroll
-  for (int j = 0; j < 8; ++j) v[j] = scale * (exp_of<kFast>(v[j] - lse) - (i + j == target ? 1.f : 0.f));
+  for (int j = 0; j < 8; ++j) v[j] = scale * (expf(v[j] - lse) - (i + j == target ? 1.f : 0.f));
 }
 
 // One block per row. kVec: 16-byte accesses (vocab and stride multiples of 8, aligned rows).
@@ -118,7 +110,7 @@ __global__ void cross_entropy_kernel(Args a) {
     for (int64_t i = threadIdx.x * 8; i < vocab; i += kThreads * 8) {
       float v[8];
       load8(a.logits.data, t, in + i, v);
-      gradient8<false>(v, lse, scale, i, target);
+      gradient8(v, lse, scale, i, target);
       store8(a.dlogits.data, t, out + i, v);
     }
   } else {
@@ -133,10 +125,21 @@ __global__ void cross_entropy_kernel(Args a) {
 // the row is read once into registers, kept there as raw bf16 (4 registers per 8 elements), and
 // every 16-byte load of a thread is issued before any arithmetic, so a block has the whole row in
 // flight at once. At two exponentials per logit the kernel is near the SM's instruction limit, so
-// it uses __expf (the gradient is stored in bf16 anyway), and it takes the row's max over the
-// block before any exponential, so no partial sums need rescaling (each rescale costs two expf).
+// it uses the approximate exponential (the gradient is stored in bf16 anyway), and it takes the
+// row's max over the block before any exponential, so no partial sums need rescaling (each
+// rescale costs two expf).
 // Chunk c of a thread is elements (threadIdx.x + c * kThreads) * 8 .. + 8.
 constexpr int kRowChunks = 8;
+
+// exp(v - c) as 2^(v log2 e - c log2 e): one FFMA and one ex2.approx (relative error ~2^-22) per
+// value, with c2 = c log2 e computed once per row.
+constexpr float kLog2e = 1.4426950408889634f;
+
+__device__ __forceinline__ float exp_shifted(float v, float c2) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(fmaf(v, kLog2e, -c2)));
+  return y;
+}
 
 __device__ __forceinline__ bool chunk_in_row(int c, int64_t vocab) {
   return (threadIdx.x + int64_t(c) * kThreads) * 8 < vocab;
@@ -166,24 +169,30 @@ __global__ void __launch_bounds__(kThreads, 2) registers_kernel(Args a) {
   }
   m = block_max(m, scratch);
   float sum = 0.f;
+  const float m2 = m * kLog2e;
 #pragma unroll
   for (int c = 0; c < kRowChunks; ++c) {
     if (!chunk_in_row(c, vocab) || m == -CUDART_INF_F) break;  // all -inf: sum 0, lse -inf
     unpack8(raw[c], v);
 #pragma unroll
-    for (int j = 0; j < 8; ++j) sum += __expf(v[j] - m);
+    for (int j = 0; j < 8; ++j) sum += exp_shifted(v[j], m2);
   }
   const float lse = m + logf(block_sum(sum, scratch));
   if (threadIdx.x == 0) write_row_results(a, row, lse, target_logit, ignored);
   if (!a.dlogits.data) return;
   const int64_t out = row * a.dlogits.stride;
-  const float scale = ignored ? 0.f : a.grad_scale;
+  const float scale = ignored ? 0.f : a.grad_scale, lse2 = lse * kLog2e;
 #pragma unroll
   for (int c = 0; c < kRowChunks; ++c) {
     const int64_t i = (threadIdx.x + int64_t(c) * kThreads) * 8;
     if (i >= vocab) break;
     unpack8(raw[c], v);
-    gradient8<true>(v, lse, scale, i, target);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) v[j] = scale * exp_shifted(v[j], lse2);
+    if (uint64_t(target - i) < 8)  // the target's chunk (never on ignored rows: scale is 0 there)
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+        if (i + j == target) v[j] -= scale;
     store8(a.dlogits.data, DType::bf16, out + i, v);
   }
 }
@@ -218,7 +227,7 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_kernel(BackwardArgs
       for (int u = 0; u < kBackwardUnroll; ++u) {
         const int64_t i = base + u * kStep;
         if (i >= vocab) break;
-        gradient8<false>(v[u], lse, scale, i, target);
+        gradient8(v[u], lse, scale, i, target);
         store8(a.dlogits.data, t, out + i, v[u]);
       }
     }
