@@ -129,8 +129,8 @@ TEST(LayerNorm, BackwardGivesInputAndParameterGradients) {
     for (Shape sh : kShapes) check_backward(t, sh, false);
 }
 
-// The fast path fetches each warp's rows ahead and their statistics 32 rows at a time: 70000 rows
-// give each warp more than 32; dx may overwrite dy.
+// The fast path over many rows per block (70000 rows: row chunks of 274, 34-35 rows per warp), with
+// dx over dy.
 TEST(LayerNorm, BackwardOverManyRowsPerWarpAndInPlace) {
   check_backward(DType::bf16, {70000, 136, 0}, true);
   check_backward(DType::bf16, {300, 768, 8}, true);

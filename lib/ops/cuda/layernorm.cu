@@ -1,6 +1,3 @@
-#include <cstdlib>
-#include <string>
-
 #include "ops/cuda/layernorm.h"
 #include "ops/cuda/pieces.cuh"
 
@@ -205,54 +202,51 @@ constexpr int kMaxPieces = 4;
 // 1024 columns the sums would spill, so wider rows take the general path.
 constexpr int kMaxBackwardPieces = 3;
 
-// One row of the fused backward, x and dy given in registers: dx written, the lane's dgamma/dbeta
-// sums of its columns updated.
 template <int kPieces>
-__device__ __forceinline__ void backward_row(const Backward& b, int64_t row, float mean, float rstd,
-                                             uint4 (&xr)[kPieces], const uint4 (&dyr)[kPieces],
-                                             float (&dg)[kPieces][8], float (&db)[kPieces][8]) {
-  const int64_t dim = b.s.dim;
-  const int lane = lane_id();
-  float sum_gdy = 0.f, sum_gdy_xhat = 0.f;
-#pragma unroll
-  for (int p = 0; p < kPieces; ++p) {
-    if (!piece_in_row(p, dim)) continue;
-    float x[8], dy[8], g[8];
-    unpack8(xr[p], x);
-    unpack8(dyr[p], dy);
-    load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);  // an L1 hit after the first row
-#pragma unroll
-    for (int j = 0; j < 8; ++j) {
-      const float xhat = (x[j] - mean) * rstd, gdy = g[j] * dy[j];
-      dg[p][j] += dy[j] * xhat;
-      db[p][j] += dy[j];
-      sum_gdy += gdy;
-      sum_gdy_xhat += gdy * xhat;
-    }
-  }
-  const float a = warp_sum(sum_gdy) / float(dim), c = warp_sum(sum_gdy_xhat) / float(dim);
-#pragma unroll
-  for (int p = 0; p < kPieces; ++p) {
-    if (!piece_in_row(p, dim)) continue;
-    float x[8], dy[8], g[8], add[8];
-    unpack8(xr[p], x);
-    unpack8(dyr[p], dy);
-    load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);
-    if (b.dx_add.data) load8(b.dx_add.data, DType::bf16, row * b.dx_add.stride + lane * 8 + 256 * p, add);
-#pragma unroll
-    for (int j = 0; j < 8; ++j)
-      x[j] = rstd * (g[j] * dy[j] - a - (x[j] - mean) * rstd * c) + (b.dx_add.data ? add[j] : 0.f);
-    xr[p] = pack8(x);
-  }
-  store_row<kPieces>(b.dx.data, row * b.dx.stride, dim, xr);
-}
-
-// The block's warps add their dgamma/dbeta sums in warp order into the block's partial.
-template <int kPieces>
-__device__ __forceinline__ void write_block_partial(const Backward& b, const float (&dg)[kPieces][8],
-                                                    const float (&db)[kPieces][8], float* s_sum, float* partial) {
+__global__ void __launch_bounds__(256, 2) backward_registers_kernel(Backward b, int64_t chunk, float* partial) {
+  __shared__ float s_sum[2 * 256 * kPieces];  // dgamma then dbeta, dim <= 256 kPieces
   const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5, lane = lane_id();
   const int64_t dim = b.s.dim;
+  const int64_t begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
+  float dg[kPieces][8] = {}, db[kPieces][8] = {};
+  for (int64_t row = begin + warp; row < end; row += warps) {
+    uint4 xr[kPieces], dyr[kPieces];
+    load_row<kPieces>(b.x.data, row * b.x.stride, dim, xr);
+    load_row<kPieces>(b.dy.data, row * b.dy.stride, dim, dyr);
+    const float mean = b.mean[row], rstd = b.rstd[row];
+    float sum_gdy = 0.f, sum_gdy_xhat = 0.f;
+#pragma unroll
+    for (int p = 0; p < kPieces; ++p) {
+      if (!piece_in_row(p, dim)) continue;
+      float x[8], dy[8], g[8];
+      unpack8(xr[p], x);
+      unpack8(dyr[p], dy);
+      load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);  // an L1 hit after the first row
+#pragma unroll
+      for (int j = 0; j < 8; ++j) {
+        const float xhat = (x[j] - mean) * rstd, gdy = g[j] * dy[j];
+        dg[p][j] += dy[j] * xhat;
+        db[p][j] += dy[j];
+        sum_gdy += gdy;
+        sum_gdy_xhat += gdy * xhat;
+      }
+    }
+    const float a = warp_sum(sum_gdy) / float(dim), c = warp_sum(sum_gdy_xhat) / float(dim);
+#pragma unroll
+    for (int p = 0; p < kPieces; ++p) {
+      if (!piece_in_row(p, dim)) continue;
+      float x[8], dy[8], g[8], add[8];
+      unpack8(xr[p], x);
+      unpack8(dyr[p], dy);
+      load8(b.gamma, b.s.param, lane * 8 + 256 * p, g);
+      if (b.dx_add.data) load8(b.dx_add.data, DType::bf16, row * b.dx_add.stride + lane * 8 + 256 * p, add);
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+        x[j] = rstd * (g[j] * dy[j] - a - (x[j] - mean) * rstd * c) + (b.dx_add.data ? add[j] : 0.f);
+      xr[p] = pack8(x);
+    }
+    store_row<kPieces>(b.dx.data, row * b.dx.stride, dim, xr);
+  }
   for (int w = 0; w < warps; ++w) {
     if (warp == w)
 #pragma unroll
@@ -270,87 +264,6 @@ __device__ __forceinline__ void write_block_partial(const Backward& b, const flo
     partial[(blockIdx.x * 2) * dim + col] = s_sum[col];
     partial[(blockIdx.x * 2 + 1) * dim + col] = s_sum[dim + col];
   }
-}
-
-template <int kPieces>
-__global__ void __launch_bounds__(256, 2) backward_registers_kernel(Backward b, int64_t chunk, float* partial) {
-  __shared__ float s_sum[2 * 256 * kPieces];  // dgamma then dbeta, dim <= 256 kPieces
-  const int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-  const int64_t begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
-  float dg[kPieces][8] = {}, db[kPieces][8] = {};
-  for (int64_t row = begin + warp; row < end; row += warps) {
-    uint4 xr[kPieces], dyr[kPieces];
-    load_row<kPieces>(b.x.data, row * b.x.stride, b.s.dim, xr);
-    load_row<kPieces>(b.dy.data, row * b.dy.stride, b.s.dim, dyr);
-    backward_row<kPieces>(b, row, b.mean[row], b.rstd[row], xr, dyr, dg, db);
-  }
-  write_block_partial<kPieces>(b, dg, db, s_sum, partial);
-}
-
-// The same with each warp's next rows fetched ahead: every lane copies its own 16-byte pieces of x
-// and dy for the warp's row kRowStages - 1 ahead into its own slots of shared memory (cp.async,
-// sm_80+), and the rows' mean and rstd come 32 rows at a time, one per lane. So a warp's rows stop
-// being a chain of load latencies, and an SM has ~3x the bytes in flight without more registers.
-// No lane reads another's slots, so no barrier is needed beyond each lane's own wait.
-constexpr int kRowStages = 3, kBackwardWarps = 8;
-
-template <int kPieces>
-constexpr size_t pipelined_shared() {  // [warp][stage][x, dy][piece][lane]
-  return size_t(kBackwardWarps) * kRowStages * 2 * kPieces * 32 * sizeof(uint4);
-}
-
-__device__ __forceinline__ void copy_async16(void* shared, const void* global) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(uint32_t(__cvta_generic_to_shared(shared))),
-               "l"(global)
-               : "memory");
-}
-
-template <int kPieces>
-__global__ void __launch_bounds__(256, 2) backward_pipelined_kernel(Backward b, int64_t chunk, float* partial) {
-  extern __shared__ uint4 staged[];
-  __shared__ float s_sum[2 * 256 * kPieces];
-  const int warp = threadIdx.x >> 5, lane = lane_id();
-  const int64_t dim = b.s.dim, begin = blockIdx.x * chunk, end = min(begin + chunk, b.s.rows);
-  uint4* mine = staged + warp * kRowStages * 2 * kPieces * 32 + lane;
-  auto slot = [&](int stage, int which, int p) { return mine + ((stage * 2 + which) * kPieces + p) * 32; };
-  // Queues the copies of `row` (none past the chunk) as one group; every lane commits a group per
-  // call, so "all but the newest kRowStages - 1 groups have landed" means this row's have.
-  auto fetch = [&](int64_t row, int stage) {
-    if (row < end)
-#pragma unroll
-      for (int p = 0; p < kPieces; ++p)
-        if (piece_in_row(p, dim)) {
-          const int64_t col = lane * 8 + 256 * p;
-          copy_async16(slot(stage, 0, p), static_cast<const __nv_bfloat16*>(b.x.data) + row * b.x.stride + col);
-          copy_async16(slot(stage, 1, p), static_cast<const __nv_bfloat16*>(b.dy.data) + row * b.dy.stride + col);
-        }
-    asm volatile("cp.async.commit_group;" ::: "memory");
-  };
-  for (int s = 0; s < kRowStages - 1; ++s) fetch(begin + warp + s * kBackwardWarps, s);
-  float dg[kPieces][8] = {}, db[kPieces][8] = {};
-  float lane_mean = 0.f, lane_rstd = 0.f;
-  int k = 0;
-  for (int64_t row = begin + warp; row < end; row += kBackwardWarps, ++k) {
-    if (k % 32 == 0) {  // the statistics of this row and the warp's next 31, one per lane
-      const int64_t r = row + int64_t(lane) * kBackwardWarps;
-      lane_mean = r < end ? b.mean[r] : 0.f;
-      lane_rstd = r < end ? b.rstd[r] : 0.f;
-    }
-    fetch(row + (kRowStages - 1) * kBackwardWarps, (k + kRowStages - 1) % kRowStages);
-    asm volatile("cp.async.wait_group %0;" ::"n"(kRowStages - 1) : "memory");
-    const int stage = k % kRowStages;
-    uint4 xr[kPieces], dyr[kPieces];
-#pragma unroll
-    for (int p = 0; p < kPieces; ++p) {
-      const bool in_row = piece_in_row(p, dim);
-      xr[p] = in_row ? *slot(stage, 0, p) : make_uint4(0, 0, 0, 0);
-      dyr[p] = in_row ? *slot(stage, 1, p) : make_uint4(0, 0, 0, 0);
-    }
-    const float mean = __shfl_sync(0xffffffffu, lane_mean, k % 32), rstd = __shfl_sync(0xffffffffu, lane_rstd, k % 32);
-    backward_row<kPieces>(b, row, mean, rstd, xr, dyr, dg, db);
-  }
-  asm volatile("cp.async.wait_group 0;" ::: "memory");  // no copy outlives the kernel
-  write_block_partial<kPieces>(b, dg, db, s_sum, partial);
 }
 
 // dgamma = sum over rows of dy * xhat, dbeta = sum of dy. Block (32 columns x 8 row lanes) per
@@ -439,22 +352,6 @@ void launch_forward(DeviceContext& ctx, const Forward& f) {
   check_launch("layernorm forward_kernel");
 }
 
-// The pipelined kernel (LONGNET_LN_KERNEL=registers picks the register kernel: temporary, for the
-// session-3 measurement).
-template <int kPieces>
-void launch_fused_backward(const Backward& b, int64_t chunks, int64_t chunk, float* partial, cudaStream_t stream) {
-  const char* choice = std::getenv("LONGNET_LN_KERNEL");
-  if (choice && std::string(choice) == "registers") {
-    backward_registers_kernel<kPieces><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial);
-    return;
-  }
-  check(cudaFuncSetAttribute(backward_pipelined_kernel<kPieces>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             int(pipelined_shared<kPieces>())),
-        "cudaFuncSetAttribute");
-  backward_pipelined_kernel<kPieces>
-      <<<unsigned(chunks), kBackwardWarps * 32, pipelined_shared<kPieces>(), stream>>>(b, chunk, partial);
-}
-
 }  // namespace
 
 void layernorm_forward(DeviceContext& ctx, const LayerNormShape& s, ConstRows x, const void* gamma, const void* beta,
@@ -488,9 +385,9 @@ void layernorm_backward(DeviceContext& ctx, const LayerNormShape& s, ConstRows d
                                 {dy.stride, x.stride, dx.stride, dx_add.stride});
   const int pieces = register_pieces(s, vec, kMaxBackwardPieces);
   switch (pieces) {
-    case 1: launch_fused_backward<1>(b, chunks, chunk, partial.as<float>(), stream); break;
-    case 2: launch_fused_backward<2>(b, chunks, chunk, partial.as<float>(), stream); break;
-    case 3: launch_fused_backward<3>(b, chunks, chunk, partial.as<float>(), stream); break;
+    case 1: backward_registers_kernel<1><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
+    case 2: backward_registers_kernel<2><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
+    case 3: backward_registers_kernel<3><<<unsigned(chunks), kThreads, 0, stream>>>(b, chunk, partial.as<float>()); break;
     default: {  // parameter gradients first, so that dx may overwrite dy or x
       dim3 grid2(unsigned((s.dim + 31) / 32), unsigned(chunks));
       backward_params_kernel<<<grid2, dim3(32, kRowLanes), 0, stream>>>(b, chunk, partial.as<float>());

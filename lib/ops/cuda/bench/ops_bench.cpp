@@ -194,13 +194,6 @@ void bandwidth_table(DeviceContext& ctx) {
       cross_entropy_backward(ctx, s, {logits.get(), vocab}, t.as<int32_t>(), lse.as<float>(), row_grad.as<float>(),
                              {grad.get(), vocab});
     });
-    // Session 2's backward for comparison: the fused kernel at scale 1, then a row-broadcast multiply.
-    const Extent e{1, 1, rows, vocab};
-    row("(session 2 backward: fused kernel + row multiply)", "16384 x 32000", 2.0 * 2 * n, [&] {
-      cross_entropy(ctx, s, {logits.get(), vocab}, t.as<int32_t>(), loss.as<float>(), {grad.get(), vocab}, 1.f);
-      binary(ctx, BinaryOp::mul, e, {grad.get(), bf, dense_strides(e)}, {row_grad.get(), DType::f32, {0, 0, 1, 0}},
-             {grad.get(), bf, dense_strides(e)});
-    });
   }
   {  // XPOS rotation of q in a dense 8K step: [8, 8192, 12, 64] bf16
     const int64_t batch = 8, seq = 8192, heads = 12, head_dim = 64, n = batch * seq * heads * head_dim;
