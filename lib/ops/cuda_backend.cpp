@@ -413,8 +413,8 @@ class CudaBackend final : public Backend {
                       static_cast<float*>(lse.raw_data()));
   }
 
-  // f32/bf16: the kernel's gradient for a unit loss, then scaled row by row by grad_loss. f64:
-  // the composition, from the forward's lse.
+  // From the forward's lse: f32/bf16 in one kernel that scales each row by its grad_loss; f64
+  // through the composition.
   void cross_entropy_backward(const Tensor& logits, const Tensor& targets, int64_t ignore_index,
                               const Tensor& lse, const Tensor& grad_loss,
                               const Tensor& grad_logits) override {
@@ -430,15 +430,14 @@ class CudaBackend final : public Backend {
           ctx, rows, vocab, cu::DType::f64, logits.raw_data(), ids.as<int32_t>(), ignore_index,
           valid.raw_data(), lse.raw_data(), grad_loss.raw_data(), grad_logits.raw_data());
     }
+    check_f32(lse, name);
+    check_f32(grad_loss, name);
     narrow_targets(ctx, targets, vocab, ignore_index, ids.as<int32_t>(), Tensor());
-    Scratch unused_loss(ctx, rows, cu::DType::f32);
     const cu::CrossEntropyShape s{rows, vocab, kernel_dtype(logits, name), int32_t(ignore_index)};
-    cu::cross_entropy(ctx, s, {logits.raw_data(), vocab}, ids.as<int32_t>(),
-                      static_cast<float*>(unused_loss.data()), {grad_logits.raw_data(), vocab}, 1.f);
-    const cu::Extent e = matrix_extent(rows, vocab);
-    cu::binary(ctx, cu::BinaryOp::mul, e, in_view(grad_logits, row_major(vocab), name),
-               in_view(grad_loss, one_per_row(), name),
-               out_view(grad_logits, row_major(vocab), name));
+    cu::cross_entropy_backward(ctx, s, {logits.raw_data(), vocab}, ids.as<int32_t>(),
+                               static_cast<const float*>(lse.raw_data()),
+                               static_cast<const float*>(grad_loss.raw_data()),
+                               {grad_logits.raw_data(), vocab});
   }
 
   // f64 looks rows up with the generic gather and sums the backward with the ordered scatter

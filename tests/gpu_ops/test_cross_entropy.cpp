@@ -61,6 +61,53 @@ TEST(CrossEntropy, GradientMayReplaceTheLogits) {
   }
 }
 
+// bf16 rows of at most 32768 take the row kernels (on Hopper a persistent block per SM with rows
+// fetched ahead into shared memory): many rows per block, refills, the widest row they take, and
+// in place.
+TEST(CrossEntropy, ManyRowsPerBlockAndTheWidestRegisterRows) {
+  check(DType::bf16, {1000, 4096, 0}, false);
+  check(DType::bf16, {700, 2056, 8}, true);
+  check(DType::bf16, {300, 32768, 0}, false);
+  check(DType::bf16, {5, 32776, 0}, false);  // one 16-byte group wider: the general kernel
+}
+
+// The backward from a given lse and one incoming gradient per row (any values: the kernel must
+// take them as given, not recompute them).
+void check_backward(DType t, Case c, bool in_place) {
+  SCOPED_TRACE(::testing::Message() << name(t) << " rows " << c.rows << " vocab " << c.vocab
+                                    << (in_place ? " in place" : ""));
+  const int64_t ld = c.vocab + c.pad;
+  auto logits = stored(random_values(c.rows * ld, -8, 8, 80 + c.vocab), t);
+  auto lse = stored(random_values(c.rows, 5, 12, 81), DType::f32);
+  auto grad = stored(random_values(c.rows, -2, 2, 82), DType::f32);
+  std::vector<int32_t> targets(c.rows);
+  for (int64_t r = 0; r < c.rows; ++r) targets[r] = r % 4 == 1 ? -100 : int32_t((r * 7919 + 3) % c.vocab);
+  DeviceArray dl(logits, t), dlse(lse, DType::f32), dgrad(grad, DType::f32);
+  DeviceArray out = in_place ? DeviceArray(logits, t) : DeviceArray(c.rows * ld, t);
+  Block dt = upload(targets);
+  cross_entropy_backward(gpu(), {c.rows, c.vocab, t, -100}, {in_place ? out.data() : dl.data(), ld},
+                         dt.as<int32_t>(), static_cast<const float*>(dlse.data()),
+                         static_cast<const float*>(dgrad.data()), {out.data(), ld});
+  auto got_all = out.download();
+  std::vector<double> want, got;
+  for (int64_t r = 0; r < c.rows; ++r)
+    for (int64_t j = 0; j < c.vocab; ++j) {
+      const bool ignored = targets[r] == -100;
+      want.push_back(ignored ? 0 : grad[r] * (std::exp(logits[r * ld + j] - lse[r]) - (j == targets[r] ? 1 : 0)));
+      got.push_back(got_all[r * ld + j]);
+    }
+  EXPECT_TRUE(all_near(got, want, tolerance(t), 1e-9));
+}
+
+TEST(CrossEntropy, BackwardFromLseScalesEachRowByItsGradient) {
+  for (DType t : {DType::f32, DType::bf16}) {
+    check_backward(t, {13, 1003, 3}, false);   // element-by-element path
+    check_backward(t, {7, 32000, 8}, false);   // 16-byte path, the model's vocabulary
+    check_backward(t, {5, 8200, 0}, false);    // 16-byte path with a partial last unrolled step
+    check_backward(t, {6, 4104, 0}, true);
+  }
+}
+
 TEST(CrossEntropy, LossOnlyWhenNoGradientIsAsked) {
   auto logits = stored(random_values(3 * 100, -1, 1, 5), DType::f32);
   DeviceArray dl(logits, DType::f32), loss(3, DType::f32);

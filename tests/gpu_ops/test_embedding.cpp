@@ -48,6 +48,32 @@ TEST(Embedding, BackwardSumsRepeatedTokensAndZeroesUnusedRows) {
   }
 }
 
+// One id holding most tokens: its run spans many of the kernel's 32-position tiles and is added
+// from their partial sums; strided rows, a width that leaves some lanes without columns, both the
+// 16-byte and the element-by-element path.
+TEST(Embedding, BackwardOfAFrequentIdSpreadOverManyTiles) {
+  for (int64_t dim : {264, 37})
+    for (DType t : {DType::f32, DType::bf16}) {
+      SCOPED_TRACE(::testing::Message() << name(t) << " dim " << dim);
+      const int64_t vocab = 50, tokens = 3001, ld_out = dim + 8, ld_table = dim + 16;
+      auto ids = token_ids(tokens, vocab, 76);
+      for (int64_t i = 0; i < tokens; ++i)
+        if (i % 5 != 0) ids[i] = 7;
+      auto dout = stored(random_values(tokens * ld_out, -1, 1, 77), t);
+      DeviceArray ddout(dout, t), dtable(vocab * ld_table, t);
+      Block dids = upload(ids);
+      embedding_backward(gpu(), tokens, dim, vocab, dids.as<int32_t>(), t, {ddout.data(), ld_out}, t,
+                         {dtable.data(), ld_table});
+      std::vector<double> want(vocab * dim, 0.0), got;
+      for (int64_t i = 0; i < tokens; ++i)
+        for (int64_t j = 0; j < dim; ++j) want[ids[i] * dim + j] += dout[i * ld_out + j];
+      auto all = dtable.download();
+      for (int64_t v = 0; v < vocab; ++v)
+        for (int64_t j = 0; j < dim; ++j) got.push_back(all[v * ld_table + j]);
+      EXPECT_TRUE(all_near(got, want, tolerance(t), 1e-4));
+    }
+}
+
 TEST(Embedding, BackwardGivesTheSameBitsEveryRun) {
   int64_t vocab = 32000, dim = 768, tokens = 16384;
   auto ids = token_ids(tokens, 64, 74);  // heavy repetition: long runs per id

@@ -80,42 +80,61 @@ TEST(LayerNorm, ResidualAddThenNormalize) {
     }
 }
 
+// dx into its own buffer, or over dy (in place).
+void check_backward(DType t, Shape sh, bool in_place) {
+  SCOPED_TRACE(::testing::Message() << name(t) << " rows " << sh.rows << " dim " << sh.dim << (in_place ? " in place" : ""));
+  int64_t ld = sh.dim + sh.pad, n = sh.rows * sh.dim;
+  auto x = stored(random_values(sh.rows * ld, -2, 3, 8), t);
+  auto dyv = stored(random_values(sh.rows * ld, -1, 1, 9), t);
+  auto add = stored(random_values(n, -1, 1, 10), t);
+  auto g = stored(random_values(sh.dim, 0.5, 1.5, 11), t);
+  Reference r = layernorm_ref(x, sh.rows, sh.dim, ld, g, std::vector<double>(sh.dim, 0.0), 1e-5);
+  DeviceArray dx_in(x, t), ddy(dyv, t), dadd(add, t), dg(g, t), mean(stored(r.mean, DType::f32), DType::f32),
+      rstd(stored(r.rstd, DType::f32), DType::f32), dx(in_place ? 1 : n, t), dgamma(sh.dim, t), dbeta(sh.dim, t);
+  const Rows dx_out = in_place ? Rows{ddy.data(), ld} : Rows{dx.data(), sh.dim};
+  LayerNormShape s{sh.rows, sh.dim, t, t, 1e-5f};
+  layernorm_backward(gpu(), s, {ddy.data(), ld}, {dx_in.data(), ld}, static_cast<float*>(mean.data()),
+                     static_cast<float*>(rstd.data()), dg.data(), dx_out, {dadd.data(), sh.dim}, dgamma.data(),
+                     dbeta.data());
+  std::vector<double> want_dx, want_dg(sh.dim, 0.0), want_db(sh.dim, 0.0);
+  for (int64_t i = 0; i < sh.rows; ++i) {
+    double a = 0, c = 0;
+    for (int64_t j = 0; j < sh.dim; ++j) {
+      double xhat = (x[i * ld + j] - r.mean[i]) * r.rstd[i], gdy = g[j] * dyv[i * ld + j];
+      a += gdy, c += gdy * xhat;
+      want_dg[j] += dyv[i * ld + j] * xhat;
+      want_db[j] += dyv[i * ld + j];
+    }
+    a /= sh.dim, c /= sh.dim;
+    for (int64_t j = 0; j < sh.dim; ++j) {
+      double xhat = (x[i * ld + j] - r.mean[i]) * r.rstd[i];
+      want_dx.push_back(r.rstd[i] * (g[j] * dyv[i * ld + j] - a - xhat * c) + add[i * sh.dim + j]);
+    }
+  }
+  std::vector<double> got_dx = dx.download();
+  if (in_place) {
+    const std::vector<double> all = ddy.download();
+    got_dx.clear();
+    for (int64_t i = 0; i < sh.rows; ++i)
+      for (int64_t j = 0; j < sh.dim; ++j) got_dx.push_back(all[i * ld + j]);
+  }
+  double tol = tolerance(t);
+  EXPECT_TRUE(all_near(got_dx, want_dx, tol, tol * 4));
+  EXPECT_TRUE(all_near(dgamma.download(), want_dg, tol, tol * std::sqrt(double(sh.rows))));
+  EXPECT_TRUE(all_near(dbeta.download(), want_db, tol, tol * std::sqrt(double(sh.rows))));
+}
+
 TEST(LayerNorm, BackwardGivesInputAndParameterGradients) {
   for (DType t : {DType::f32, DType::bf16})
-    for (Shape sh : kShapes) {
-      SCOPED_TRACE(::testing::Message() << name(t) << " dim " << sh.dim);
-      int64_t ld = sh.dim + sh.pad, n = sh.rows * sh.dim;
-      auto x = stored(random_values(sh.rows * ld, -2, 3, 8), t);
-      auto dyv = stored(random_values(sh.rows * ld, -1, 1, 9), t);
-      auto add = stored(random_values(n, -1, 1, 10), t);
-      auto g = stored(random_values(sh.dim, 0.5, 1.5, 11), t);
-      Reference r = layernorm_ref(x, sh.rows, sh.dim, ld, g, std::vector<double>(sh.dim, 0.0), 1e-5);
-      DeviceArray dx_in(x, t), ddy(dyv, t), dadd(add, t), dg(g, t), mean(stored(r.mean, DType::f32), DType::f32),
-          rstd(stored(r.rstd, DType::f32), DType::f32), dx(n, t), dgamma(sh.dim, t), dbeta(sh.dim, t);
-      LayerNormShape s{sh.rows, sh.dim, t, t, 1e-5f};
-      layernorm_backward(gpu(), s, {ddy.data(), ld}, {dx_in.data(), ld}, static_cast<float*>(mean.data()),
-                         static_cast<float*>(rstd.data()), dg.data(), {dx.data(), sh.dim}, {dadd.data(), sh.dim},
-                         dgamma.data(), dbeta.data());
-      std::vector<double> want_dx, want_dg(sh.dim, 0.0), want_db(sh.dim, 0.0);
-      for (int64_t i = 0; i < sh.rows; ++i) {
-        double a = 0, c = 0;
-        for (int64_t j = 0; j < sh.dim; ++j) {
-          double xhat = (x[i * ld + j] - r.mean[i]) * r.rstd[i], gdy = g[j] * dyv[i * ld + j];
-          a += gdy, c += gdy * xhat;
-          want_dg[j] += dyv[i * ld + j] * xhat;
-          want_db[j] += dyv[i * ld + j];
-        }
-        a /= sh.dim, c /= sh.dim;
-        for (int64_t j = 0; j < sh.dim; ++j) {
-          double xhat = (x[i * ld + j] - r.mean[i]) * r.rstd[i];
-          want_dx.push_back(r.rstd[i] * (g[j] * dyv[i * ld + j] - a - xhat * c) + add[i * sh.dim + j]);
-        }
-      }
-      double tol = tolerance(t);
-      EXPECT_TRUE(all_near(dx.download(), want_dx, tol, tol * 4));
-      EXPECT_TRUE(all_near(dgamma.download(), want_dg, tol, tol * std::sqrt(double(sh.rows))));
-      EXPECT_TRUE(all_near(dbeta.download(), want_db, tol, tol * std::sqrt(double(sh.rows))));
-    }
+    for (Shape sh : kShapes) check_backward(t, sh, false);
+}
+
+// The fast path over many rows per block (70000 rows: row chunks of 274, 34-35 rows per warp), with
+// dx over dy.
+TEST(LayerNorm, BackwardOverManyRowsPerWarpAndInPlace) {
+  check_backward(DType::bf16, {70000, 136, 0}, true);
+  check_backward(DType::bf16, {300, 768, 8}, true);
+  check_backward(DType::bf16, {300, 520, 0}, false);
 }
 
 TEST(LayerNorm, BackwardGivesTheSameBitsEveryRun) {

@@ -37,18 +37,35 @@ std::vector<double> reference(const Layout& L, const RotaryShape& s, const std::
   return out;
 }
 
+void check_forward_and_backward(const Layout& L, DType t, int sign) {
+  RotaryShape s{L.B, L.N, L.H, L.Dh, t, 3000000, sign, 3000006, 512.f};
+  auto x = stored(random_values(L.packed_size(), -1, 1, 50 + L.Dh), t);
+  DeviceArray dx(x, t), fwd(L.dense_size(), t), bwd(L.dense_size(), t);
+  rotary_forward(gpu(), s, dx.data(), L.packed(), fwd.data(), L.dense());
+  rotary_backward(gpu(), s, dx.data(), L.packed(), bwd.data(), L.dense());
+  EXPECT_TRUE(all_near(fwd.download(), reference(L, s, x, L.packed(), 1), tolerance(t), 1e-5));
+  EXPECT_TRUE(all_near(bwd.download(), reference(L, s, x, L.packed(), -1), tolerance(t), 1e-5));
+}
+
 TEST(Rotary, ForwardAndBackwardAtLargePositions) {
   Layout L;
   for (DType t : {DType::f32, DType::bf16})
     for (int sign : {0, 1, -1}) {
       SCOPED_TRACE(::testing::Message() << name(t) << " scale sign " << sign);
-      RotaryShape s{L.B, L.N, L.H, L.Dh, t, 3000000, sign, 3000006, 512.f};
-      auto x = stored(random_values(L.packed_size(), -1, 1, 50), t);
-      DeviceArray dx(x, t), fwd(L.dense_size(), t), bwd(L.dense_size(), t);
-      rotary_forward(gpu(), s, dx.data(), L.packed(), fwd.data(), L.dense());
-      rotary_backward(gpu(), s, dx.data(), L.packed(), bwd.data(), L.dense());
-      EXPECT_TRUE(all_near(fwd.download(), reference(L, s, x, L.packed(), 1), tolerance(t), 1e-5));
-      EXPECT_TRUE(all_near(bwd.download(), reference(L, s, x, L.packed(), -1), tolerance(t), 1e-5));
+      check_forward_and_backward(L, t, sign);
+    }
+}
+
+// The kernel tiles positions (up to 16) and pairs (256), groups batches, and moves 4 units per
+// thread at a time; these shapes leave partial tiles, take the one-pair path (head_dim not a
+// multiple of 8), two pair tiles, blocks that loop over batches, and blocks of more units than
+// one pass of the threads takes.
+TEST(Rotary, OddShapesAndTiles) {
+  for (Layout L : {Layout{3, 9, 5, 18}, Layout{2, 6, 2, 520}, Layout{3, 33000, 1, 8}, Layout{1, 2, 7, 2},
+                   Layout{2, 40, 12, 64}})
+    for (DType t : {DType::f32, DType::bf16}) {
+      SCOPED_TRACE(::testing::Message() << name(t) << " B " << L.B << " N " << L.N << " H " << L.H << " Dh " << L.Dh);
+      check_forward_and_backward(L, t, 1);
     }
 }
 

@@ -60,8 +60,12 @@ void layernorm_backward(DeviceContext&, const LayerNormShape&, ConstRows, ConstR
                         const void*, Rows, ConstRows, void*, void*) {
   no_cuda("layernorm_backward");
 }
-void cross_entropy(DeviceContext&, const CrossEntropyShape&, ConstRows, const int32_t*, float*, Rows, float) {
+void cross_entropy(DeviceContext&, const CrossEntropyShape&, ConstRows, const int32_t*, float*, Rows, float, float*) {
   no_cuda("cross_entropy");
+}
+void cross_entropy_backward(DeviceContext&, const CrossEntropyShape&, ConstRows, const int32_t*, const float*,
+                            const float*, Rows) {
+  no_cuda("cross_entropy_backward");
 }
 void embedding_forward(DeviceContext&, int64_t, int64_t, DType, const int32_t*, ConstRows, Rows) {
   no_cuda("embedding_forward");

@@ -23,4 +23,10 @@ struct CrossEntropyShape {
 void cross_entropy(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows logits, const int32_t* targets,
                    float* loss, Rows dlogits, float grad_scale, float* lse = nullptr);
 
+// The backward from the forward's lse, one read and one write of the logits:
+// dlogits[r, j] = grad[r] * (exp(logits[r, j] - lse[r]) - [j == target[r]]), all 0 on ignored rows.
+// grad holds one fp32 value per row (the incoming gradient of loss[r]). dlogits may alias logits.
+void cross_entropy_backward(DeviceContext& ctx, const CrossEntropyShape& s, ConstRows logits,
+                            const int32_t* targets, const float* lse, const float* grad, Rows dlogits);
+
 }  // namespace longnet::cuda

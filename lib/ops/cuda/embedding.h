@@ -11,9 +11,10 @@ namespace longnet::cuda {
 void embedding_forward(DeviceContext& ctx, int64_t tokens, int64_t dim, DType dtype, const int32_t* ids,
                        ConstRows table, Rows out);
 
-// dtable[v, :] = sum over t with ids[t] == v of dout[t, :], added in increasing t (fp32), the
-// same bits every run: tokens are sorted by id (a stable radix sort), then one warp sums each
-// id's run of rows. Rows of ids that do not occur are 0. dtable [vocab, dim] is overwritten.
+// dtable[v, :] = sum over t with ids[t] == v of dout[t, :] in fp32, the same bits every run:
+// tokens are sorted by id (a stable radix sort), the sorted positions are cut into fixed tiles of
+// 32 summed by one warp each in increasing t, and a run spread over several tiles adds its tile
+// sums in order. Rows of ids that do not occur are 0. dtable [vocab, dim] is overwritten.
 void embedding_backward(DeviceContext& ctx, int64_t tokens, int64_t dim, int64_t vocab, const int32_t* ids,
                         DType dout_type, ConstRows dout, DType dtable_type, Rows dtable);
 

@@ -4,6 +4,7 @@
 // order is fixed (so results are bitwise reproducible run to run).
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
+#include <math_constants.h>
 
 #include <cstdint>
 #include <initializer_list>
@@ -116,6 +117,17 @@ __device__ __forceinline__ float block_sum(float v, float* scratch) {
   __syncthreads();
   v = lane < warps ? scratch[lane] : 0.f;
   return warp_sum(v);
+}
+
+// Max over the block (NaN-propagating), returned to every thread; as block_sum.
+__device__ __forceinline__ float block_max(float v, float* scratch) {
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+  v = warp_max(v);
+  __syncthreads();
+  if (lane == 0) scratch[warp] = v;
+  __syncthreads();
+  v = lane < warps ? scratch[lane] : -CUDART_INF_F;
+  return warp_max(v);
 }
 
 inline unsigned blocks_for(int64_t n, int threads, int64_t cap = 65535LL * 32) {

@@ -1,5 +1,5 @@
-#include "ops/cuda/kernel_support.cuh"
 #include "ops/cuda/layernorm.h"
+#include "ops/cuda/pieces.cuh"
 
 namespace longnet::cuda {
 
@@ -7,33 +7,7 @@ namespace {
 
 using namespace detail;
 
-// A lane's pieces of a row: 8 consecutive elements, 256 apart across the warp. kVec reads them
-// with 16-byte accesses (dim and strides multiples of 8, pointers aligned), else one by one.
-template <bool kVec>
-__device__ __forceinline__ int load_piece(const void* p, DType t, int64_t base, int64_t i, int64_t dim,
-                                          float (&v)[8]) {
-  if constexpr (kVec) {
-    load8(p, t, base + i, v);
-    return 8;
-  } else {
-    int valid = int(dim - i < 8 ? dim - i : 8);
-#pragma unroll
-    for (int j = 0; j < 8; ++j) v[j] = j < valid ? load(p, t, base + i + j) : 0.f;
-    return valid;
-  }
-}
-
-template <bool kVec>
-__device__ __forceinline__ void store_piece(void* p, DType t, int64_t base, int64_t i, int valid,
-                                            const float (&v)[8]) {
-  if constexpr (kVec) {
-    store8(p, t, base + i, v);
-  } else {
-#pragma unroll
-    for (int j = 0; j < 8; ++j)
-      if (j < valid) store(p, t, base + i + j, v[j]);
-  }
-}
+// A lane's pieces of a row (pieces.cuh): 8 consecutive elements, 256 apart across the warp.
 
 __device__ __forceinline__ float round_to(DType t, float v) {
   return t == DType::bf16 ? __bfloat162float(__float2bfloat16_rn(v)) : v;

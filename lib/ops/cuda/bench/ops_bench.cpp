@@ -1,5 +1,6 @@
 // cuda_ops_bench: GEMM TFLOP/s at the model's shapes, and the effective bandwidth of the
-// memory-bound kernels against a device-to-device copy measured in the same run. Each figure is
+// memory-bound kernels (LayerNorm, GELU, cross-entropy, AdamW, XPOS, embedding backward) against a
+// device-to-device copy measured in the same run. Each figure is
 // the median of CUDA-event timings after warm-up. Prints Markdown.
 #include <cuda_runtime.h>
 
@@ -15,8 +16,10 @@
 #include "ops/cuda/cross_entropy.h"
 #include "ops/cuda/cuda_check.h"
 #include "ops/cuda/elementwise.h"
+#include "ops/cuda/embedding.h"
 #include "ops/cuda/gemm.h"
 #include "ops/cuda/layernorm.h"
+#include "ops/cuda/rotary.h"
 
 using namespace longnet::cuda;
 
@@ -176,9 +179,45 @@ void bandwidth_table(DeviceContext& ctx) {
     for (int64_t i = 0; i < rows; ++i) targets[i] = int32_t((i * 7919) % vocab);
     Block t(ctx.memory(), 4 * rows);
     ctx.copy_to_device(t.get(), targets.data(), 4 * rows);
+    const CrossEntropyShape s{rows, vocab, bf, -100};
     row("cross-entropy loss + dlogits (bf16)", "16384 x 32000", 2.0 * 2 * n, [&] {
-      cross_entropy(ctx, {rows, vocab, bf, -100}, {logits.get(), vocab}, t.as<int32_t>(), loss.as<float>(),
-                    {grad.get(), vocab}, 1.f / rows);
+      cross_entropy(ctx, s, {logits.get(), vocab}, t.as<int32_t>(), loss.as<float>(), {grad.get(), vocab}, 1.f / rows);
+    });
+    // What training runs: the forward (loss and lse, read once), then the backward from the lse
+    // with each row's incoming gradient.
+    Block lse(ctx.memory(), 4 * rows), row_grad = random_buffer(ctx, rows, DType::f32, 14);
+    row("cross-entropy forward: loss + lse (bf16)", "16384 x 32000", 2.0 * n, [&] {
+      cross_entropy(ctx, s, {logits.get(), vocab}, t.as<int32_t>(), loss.as<float>(), {nullptr, 0}, 1.f,
+                    lse.as<float>());
+    });
+    row("cross-entropy backward from lse, per-row gradient", "16384 x 32000", 2.0 * 2 * n, [&] {
+      cross_entropy_backward(ctx, s, {logits.get(), vocab}, t.as<int32_t>(), lse.as<float>(), row_grad.as<float>(),
+                             {grad.get(), vocab});
+    });
+  }
+  {  // XPOS rotation of q in a dense 8K step: [8, 8192, 12, 64] bf16
+    const int64_t batch = 8, seq = 8192, heads = 12, head_dim = 64, n = batch * seq * heads * head_dim;
+    Block x = random_buffer(ctx, n, bf, 15), y(ctx.memory(), 2 * n);
+    const RotaryShape s{batch, seq, heads, head_dim, bf};
+    const RotaryStrides st{seq * heads * head_dim, heads * head_dim, head_dim};
+    row("XPOS rotation (bf16)", "8 x 8192 x 12 x 64", 2.0 * 2 * n, [&] { rotary_forward(ctx, s, x.get(), st, y.get(), st); });
+  }
+  {  // Embedding backward of a 64K-token step into the 32000 x 768 table, Zipf-distributed ids
+    const int64_t tokens = 65536, dim = 768, vocab = 32000;
+    std::vector<double> cdf(vocab);
+    double total = 0;
+    for (int64_t v = 0; v < vocab; ++v) cdf[v] = total += 1.0 / double(v + 1);
+    std::vector<int32_t> ids(tokens);
+    uint64_t state = 0x2545F4914F6CDD1Dull;
+    for (int32_t& id : ids) {
+      state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+      const double u = double(state >> 11) / double(1ull << 53) * total;
+      id = int32_t(std::lower_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+    }
+    Block dids(ctx.memory(), 4 * tokens), dout = random_buffer(ctx, tokens * dim, bf, 16), table(ctx.memory(), 2 * vocab * dim);
+    ctx.copy_to_device(dids.get(), ids.data(), 4 * tokens);
+    row("embedding backward (Zipf ids, bf16)", "65536 x 768 -> 32000", 2.0 * tokens * dim + 2.0 * vocab * dim, [&] {
+      embedding_backward(ctx, tokens, dim, vocab, dids.as<int32_t>(), bf, {dout.get(), dim}, bf, {table.get(), dim});
     });
   }
   {  // AdamW over 128M parameters: bf16 grads and copy, fp32 master and moments
@@ -197,14 +236,16 @@ void bandwidth_table(DeviceContext& ctx) {
 
 }  // namespace
 
-int main() {
+// `cuda_ops_bench` prints both tables; `cuda_ops_bench bandwidth` only the memory-bound kernels.
+int main(int argc, char** argv) {
   try {
+    const bool gemms = !(argc > 1 && std::string(argv[1]) == "bandwidth");
     DeviceContext& ctx = DeviceContext::get(0);
     cudaDeviceProp prop{};
     check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
     std::printf("device: %s, %d SMs, compute capability %d.%d\n\n", prop.name, prop.multiProcessorCount, prop.major,
                 prop.minor);
-    gemm_table(ctx);
+    if (gemms) gemm_table(ctx);
     bandwidth_table(ctx);
     MemoryStats s = ctx.memory().stats();
     std::printf("allocator: peak %.2f GiB in use, %.2f GiB reserved, %lld cudaMalloc calls for %lld requests\n",
