@@ -74,6 +74,12 @@ void check_workspace(const CudaLaunch& launch, size_t needed) {
 
 std::atomic<int64_t> cudnn_pass_count{0}, kernel_pass_count{0};
 
+// A call's first pass, when it covers every row, may write the frame's fp32 buffers instead of
+// merging into a zero fill (cuDNN passes only: our kernels always merge).
+Into first_into(bool started, const Pass& pass, const Problem& p) {
+  return !started && covers_every_row(pass, p.heads) ? Into::overwrite : Into::merge;
+}
+
 // cuDNN's fused SDPA is 2x (forward) to 14x (backward) faster than our dense kernel on the H200
 // (experiments/results/gpu_2026-11-28/), so a dense call goes to it whole when it computes it
 // exactly: no XPOS decay, both windows the whole sequence from 0, and a cuDNN that accepts SDPA
@@ -132,24 +138,35 @@ void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Pr
   if (p.q_len == 0) return;
   size_t used = 0;
   auto* o_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.q_len)));
-  check_cuda(cudaMemsetAsync(o_acc, 0, rows_bytes(p, p.q_len),
-                             static_cast<cudaStream_t>(launch.stream)),
-             "forward workspace");
-  fill_minus_inf(lse, p.batch * p.heads * p.q_len, launch.stream);
+  // The running (O, lse) start at (0, -inf): filled before the first pass that merges, or
+  // written whole by a first cuDNN pass that covers every row (Into::overwrite, same bits).
+  bool started = false;
+  const auto start = [&] {
+    if (std::exchange(started, true)) return;
+    check_cuda(cudaMemsetAsync(o_acc, 0, rows_bytes(p, p.q_len),
+                               static_cast<cudaStream_t>(launch.stream)),
+               "forward workspace");
+    fill_minus_inf(lse, p.batch * p.heads * p.q_len, launch.stream);
+  };
   if (p.kv_len > 0) {
     const CallGeometry g = call_geometry(spec, p);
     unsigned char* scratch = take(launch, used, 0);  // the rest: the cuDNN passes' scratch
     const CudnnPassFrame frame{p, g, q, k, v, scratch, launch.stream};
     for (const Pass& pass : plan_passes(spec, p)) {
+      const Into into = first_into(started, pass, p);
+      if (into == Into::merge) start();
       if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g) &&
-          cudnn_forward_pass(frame, pass, o_acc, lse)) {
+          cudnn_forward_pass(frame, pass, into, o_acc, lse)) {
+        started = true;
         ++cudnn_pass_count;
         continue;
       }
+      start();
       pass_fn(static_cast<int>(p.head_dim), pass, g, p.batch, q, k, v, o_acc, lse, launch.stream);
       ++kernel_pass_count;
     }
   }
+  start();  // no pass ran: O = 0
   store_bf16(o_acc, o, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
 }
 
@@ -190,9 +207,14 @@ void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const 
   check_backward(spec, p, q, k, v, o, d_o, dq, dk, dv, launch);
   const size_t accumulators = backward_accumulator_bytes(p);
   const auto stream = static_cast<cudaStream_t>(launch.stream);
-  if (accumulators > 0) {
-    check_cuda(cudaMemsetAsync(launch.workspace, 0, accumulators, stream), "backward workspace");
-  }
+  // Zeroed before the first pass that adds, or written whole by a first cuDNN pass that covers
+  // every row (Into::overwrite, same bits). D needs no fill: row_dot writes all of it.
+  bool started = false;
+  const auto start = [&] {
+    if (!std::exchange(started, true) && accumulators > 0) {
+      check_cuda(cudaMemsetAsync(launch.workspace, 0, accumulators, stream), "backward workspace");
+    }
+  };
   size_t used = 0;
   auto* dsum = reinterpret_cast<float*>(
       take(launch, used, aligned(static_cast<size_t>(p.batch * p.heads * p.q_len) * sizeof(float))));
@@ -205,12 +227,16 @@ void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const 
     unsigned char* scratch = take(launch, used, 0);  // the rest: the cuDNN passes' scratch
     const CudnnPassFrame frame{p, g, q, k, v, scratch, launch.stream};
     for (const Pass& pass : plan_passes(spec, p)) {
+      const Into into = first_into(started, pass, p);
+      if (into == Into::merge) start();
       if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g) &&
-          cudnn_backward_pass(frame, pass, o, d_o, lse, dq_acc, dk_acc, dv_acc,
+          cudnn_backward_pass(frame, pass, into, o, d_o, lse, dq_acc, dk_acc, dv_acc,
                               cudnn == CudnnPasses::deterministic_engine)) {
+        started = true;
         ++cudnn_pass_count;
         continue;
       }
+      start();
       if (!std::exchange(dsum_ready, true)) {
         row_dot(d_o, o, dsum, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
       }
@@ -219,6 +245,7 @@ void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const 
       ++kernel_pass_count;
     }
   }
+  start();  // no pass ran: zero gradients
   store_bf16(dq_acc, dq, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
   store_bf16(dk_acc, dk, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);
   store_bf16(dv_acc, dv, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);

@@ -211,7 +211,8 @@ size_t cudnn_pass_scratch_bytes(const Spec& spec, const Problem& p) {
   return std::min(kScratchBytes, all_rows) + kScratchPieces * kAlign;
 }
 
-bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, float* o_acc, float* lse) {
+bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, Into into, float* o_acc,
+                        float* lse) {
   const auto calls = pass_calls(pass, f.p, row_head_budget(f.p, f.g.xpos), {f.q, f.k, f.v});
   std::vector<CudnnSdpaProblem> problems;
   for (const CudnnPassCall& c : calls) {
@@ -225,12 +226,13 @@ bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, float* o_acc,
     auto* o_i = scratch.take<uint16_t>(c.batch * c.rows * c.heads * f.p.head_dim);
     auto* lse_i = scratch.take<float>(c.batch * c.rows * c.heads);
     cudnn_attention_forward(problems[i], q, k, in_place(c, f.v).data, o_i, lse_i, f.stream);
-    cudnn_pass_merge(c, f.p.seq_len, f.p.heads, f.p.head_dim, o_i, lse_i, o_acc, lse, f.stream);
+    cudnn_pass_merge(c, f.p.seq_len, f.p.heads, f.p.head_dim, o_i, lse_i, into, o_acc, lse,
+                     f.stream);
   }
   return true;
 }
 
-bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, View o, View d_o,
+bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, Into into, View o, View d_o,
                          const float* lse, float* dq_acc, float* dk_acc, float* dv_acc,
                          bool deterministic) {
   const auto calls =
@@ -258,7 +260,7 @@ bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, View o, View
     cudnn_attention_backward(problems[i], q, k, in_place(c, f.v).data, in_place(c, o).data,
                              in_place(c, d_o).data, lse_i, dq, dk, dv, f.stream);
     cudnn_pass_add_gradients(c, f.g, f.p.seq_len, f.p.heads, f.p.head_dim,
-                             {{dq, dk, dv}, {dq_acc, dk_acc, dv_acc}}, f.stream);
+                             {{dq, dk, dv}, {dq_acc, dk_acc, dv_acc}}, into, f.stream);
   }
   return true;
 }
