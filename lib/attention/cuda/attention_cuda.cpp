@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <utility>
+#include <vector>
 
 #include "attention/cuda/cuda_check.h"
 #include "attention/cuda/cudnn_pass.h"
@@ -105,6 +106,10 @@ CudnnSdpaProblem cudnn_problem(const Spec& spec, const Problem& p, View q, View 
   return c;
 }
 
+bool o_is_q(Bnhd<const uint16_t> o, View q) {
+  return static_cast<const void*>(o.data) == static_cast<const void*>(q.data);
+}
+
 bool same_layout(View a, View b) {
   return a.stride_b == b.stride_b && a.stride_n == b.stride_n && a.stride_h == b.stride_h;
 }
@@ -152,13 +157,20 @@ void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Pr
     const CallGeometry g = call_geometry(spec, p);
     unsigned char* scratch = take(launch, used, 0);  // the rest: the cuDNN passes' scratch
     const CudnnPassFrame frame{p, g, q, k, v, scratch, launch.stream};
-    for (const Pass& pass : plan_passes(spec, p)) {
+    const std::vector<Pass> passes = plan_passes(spec, p);
+    // A call whose only pass covers every row needs no fp32 O: cuDNN writes the final bf16 O
+    // (not over Q: a call would read rows it has written).
+    const bool one_pass = passes.size() == 1 && !o_is_q(o, q);
+    for (const Pass& pass : passes) {
       const Into into = first_into(started, pass, p);
       if (into == Into::merge) start();
+      const ForwardTarget target{into, o_acc, lse,
+                                 one_pass && into == Into::overwrite ? o : Bnhd<uint16_t>{}};
       if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g) &&
-          cudnn_forward_pass(frame, pass, into, o_acc, lse)) {
-        started = true;
+          cudnn_forward_pass(frame, pass, target)) {
         ++cudnn_pass_count;
+        if (target.o_final.data != nullptr) return;  // O and lse are final
+        started = true;
         continue;
       }
       start();
@@ -189,8 +201,7 @@ AttentionPassCounts attention_pass_counts() { return {cudnn_pass_count, kernel_p
 void attention_forward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                             Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                             float* lse, const CudaLaunch& launch) {
-  const bool o_is_q = static_cast<const void*>(o.data) == static_cast<const void*>(q.data);
-  if (p.q_len > 0 && !o_is_q && cudnn_computes(spec, p)) {
+  if (p.q_len > 0 && !o_is_q(o, q) && cudnn_computes(spec, p)) {
     check_forward(spec, p, q, k, v, o, launch);
     cudnn_attention_forward(cudnn_problem(spec, p, q, k, v, o), q.data, k.data, v.data, o.data,
                             lse, launch.stream);

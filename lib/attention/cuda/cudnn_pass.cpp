@@ -211,23 +211,32 @@ size_t cudnn_pass_scratch_bytes(const Spec& spec, const Problem& p) {
   return std::min(kScratchBytes, all_rows) + kScratchPieces * kAlign;
 }
 
-bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, Into into, float* o_acc,
-                        float* lse) {
-  const auto calls = pass_calls(pass, f.p, row_head_budget(f.p, f.g.xpos), {f.q, f.k, f.v});
+bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, const ForwardTarget& to) {
+  const bool final = to.o_final.data != nullptr;
+  const View o_final = to.o_final;
+  const int64_t budget = row_head_budget(f.p, f.g.xpos);
+  const auto calls = final ? pass_calls(pass, f.p, budget, {f.q, f.k, f.v, o_final})
+                           : pass_calls(pass, f.p, budget, {f.q, f.k, f.v});
   std::vector<CudnnSdpaProblem> problems;
   for (const CudnnPassCall& c : calls) {
     problems.push_back(call_problem(f, pass, c));
+    if (final) problems.back().o = in_place(c, o_final).strides;
     if (!cudnn_attention_supported(problems.back(), false)) return false;
   }
   for (size_t i = 0; i < calls.size(); ++i) {
     const CudnnPassCall& c = calls[i];
     Carver scratch(f.scratch);
     const auto [q, k] = queries_and_keys(f, c, scratch);
-    auto* o_i = scratch.take<uint16_t>(c.batch * c.rows * c.heads * f.p.head_dim);
+    auto* o_i = final ? const_cast<uint16_t*>(in_place(c, o_final).data)
+                      : scratch.take<uint16_t>(c.batch * c.rows * c.heads * f.p.head_dim);
     auto* lse_i = scratch.take<float>(c.batch * c.rows * c.heads);
     cudnn_attention_forward(problems[i], q, k, in_place(c, f.v).data, o_i, lse_i, f.stream);
-    cudnn_pass_merge(c, f.p.seq_len, f.p.heads, f.p.head_dim, o_i, lse_i, into, o_acc, lse,
-                     f.stream);
+    if (final) {
+      cudnn_pass_scatter_lse(c, f.p.seq_len, f.p.heads, lse_i, to.lse, f.stream);
+    } else {
+      cudnn_pass_merge(c, f.p.seq_len, f.p.heads, f.p.head_dim, o_i, lse_i, to.into, to.o_acc,
+                       to.lse, f.stream);
+    }
   }
   return true;
 }

@@ -1,6 +1,7 @@
 // The element-wise kernels around a cuDNN pass call: the XPOS prescale of q and k, the merge of
-// (O_i, lse_i) into the running result, the merged lse for the backward, and the gradients'
-// unscale-and-add into the fp32 accumulators. Each (row, head) of a call is its own position, so
+// (O_i, lse_i) into the running result, the lse copies (the merged lse for the backward, a
+// one-pass call's lse_i into the final lse), and the gradients' unscale-and-add into the fp32
+// accumulators. Each (row, head) of a call is its own position, so
 // every kernel writes each element once: no atomics, and the passes add up in stream order.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -132,14 +133,16 @@ __global__ void merge_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads, in
   if (live && ch.d0 == 0) *lse_at = mw.lse;
 }
 
-__global__ void gather_lse_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads,
-                                  const float* lse, float* lse_i, int64_t n) {
+// Copies the call's rows between the frame's lse and the call's [batch, heads, rows] lse_i:
+// frame to call (to_call) or back.
+__global__ void copy_lse_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads,
+                                const float* from, float* to, bool to_call, int64_t n) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  // lse_i is [batch, heads, rows]
   const int64_t t = i / (c.heads * c.rows), j = i / c.rows % c.heads, m = i % c.rows;
   const Located at = locate(c, seq_len, t, m, j);
-  lse_i[i] = lse[(at.b * heads + at.head) * seq_len + at.pos];
+  const int64_t in_frame = (at.b * heads + at.head) * seq_len + at.pos;
+  to[to_call ? i : in_frame] = from[to_call ? in_frame : i];
 }
 
 // overwrite: adds into zeros without reading them (same bits as into a zero-filled buffer).
@@ -189,9 +192,17 @@ void cudnn_pass_merge(const CudnnPassCall& c, int64_t seq_len, int64_t heads, in
 void cudnn_pass_gather_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
                            const float* lse, float* lse_i, void* stream) {
   const int64_t n = row_heads(c);
-  gather_lse_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(c, seq_len, heads, lse,
-                                                                     lse_i, n);
+  copy_lse_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(
+      c, seq_len, heads, lse, lse_i, true, n);
   check_cuda(cudaGetLastError(), "cuDNN pass: lse gather launch");
+}
+
+void cudnn_pass_scatter_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
+                            const float* lse_i, float* lse, void* stream) {
+  const int64_t n = row_heads(c);
+  copy_lse_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(
+      c, seq_len, heads, lse_i, lse, false, n);
+  check_cuda(cudaGetLastError(), "cuDNN pass: lse scatter launch");
 }
 
 void cudnn_pass_add_gradients(const CudnnPassCall& c, const CallGeometry& g, int64_t seq_len,

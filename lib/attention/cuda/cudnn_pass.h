@@ -52,10 +52,19 @@ struct CudnnPassFrame {
 // as if they held the initial 0 (and lse -inf): same arithmetic and bits, no zero fill or read.
 enum class Into { merge, overwrite };
 
-// Runs the pass on cuDNN and merges it into (o_acc, lse). False, with nothing run, when cuDNN
-// refuses one of its calls (the caller runs our kernel instead).
-bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, Into into, float* o_acc,
-                        float* lse);
+// Where a forward pass's result goes: into the fp32 running O (o_acc) and lse as `into` says,
+// or, when o_final.data is set (a call whose only pass covers every row), straight into the
+// final bf16 O and lse with no fp32 buffer. lse is [batch, heads, rows] fp32 either way.
+struct ForwardTarget {
+  Into into;
+  float* o_acc;
+  float* lse;
+  Bnhd<uint16_t> o_final;
+};
+
+// Runs the pass on cuDNN into the target. False, with nothing run, when cuDNN refuses one of
+// its calls (the caller runs our kernel instead).
+bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, const ForwardTarget& to);
 
 // Adds the pass's dQ, dK, dV into the fp32 accumulators, from the merged O and lse. False, with
 // nothing run, when cuDNN refuses one of its calls (with `deterministic`: has no deterministic
@@ -78,6 +87,9 @@ void cudnn_pass_merge(const CudnnPassCall& c, int64_t seq_len, int64_t heads, in
 // lse_i = the call's rows of the merged lse.
 void cudnn_pass_gather_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
                            const float* lse, float* lse_i, void* stream);
+// The call's rows of lse = lse_i (the inverse of the gather).
+void cudnn_pass_scatter_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
+                            const float* lse_i, float* lse, void* stream);
 // The call's dQ', dK', dV' (packed bf16, from cuDNN) and the fp32 accumulators they add into.
 struct CudnnPassGradients {
   const uint16_t* pass[3];
