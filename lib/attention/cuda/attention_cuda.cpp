@@ -178,7 +178,7 @@ void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Pr
       ++kernel_pass_count;
     }
   }
-  start();  // no pass ran: O = 0
+  start();  // O = 0 where no pass ran at all
   store_bf16(o_acc, o, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
 }
 
@@ -256,7 +256,7 @@ void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const 
       ++kernel_pass_count;
     }
   }
-  start();  // no pass ran: zero gradients
+  start();  // zero gradients where no pass ran at all
   store_bf16(dq_acc, dq, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
   store_bf16(dk_acc, dk, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);
   store_bf16(dv_acc, dv, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);
