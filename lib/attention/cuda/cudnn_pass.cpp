@@ -232,7 +232,8 @@ bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, const Forward
     auto* lse_i = scratch.take<float>(c.batch * c.rows * c.heads);
     cudnn_attention_forward(problems[i], q, k, in_place(c, f.v).data, o_i, lse_i, f.stream);
     if (final) {
-      cudnn_pass_scatter_lse(c, f.p.seq_len, f.p.heads, lse_i, to.lse, f.stream);
+      cudnn_pass_copy_lse(c, f.p.seq_len, f.p.heads, LseCopy::out_of_call, lse_i, to.lse,
+                          f.stream);
     } else {
       cudnn_pass_merge(c, f.p.seq_len, f.p.heads, f.p.head_dim, o_i, lse_i, to.into, to.o_acc,
                        to.lse, f.stream);
@@ -261,7 +262,7 @@ bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, Into into, V
     const int64_t elements = c.batch * c.rows * c.heads * f.p.head_dim;
     Carver scratch(f.scratch);
     auto* lse_i = scratch.take<float>(c.batch * c.rows * c.heads);
-    cudnn_pass_gather_lse(c, f.p.seq_len, f.p.heads, lse, lse_i, f.stream);
+    cudnn_pass_copy_lse(c, f.p.seq_len, f.p.heads, LseCopy::into_call, lse, lse_i, f.stream);
     const auto [q, k] = queries_and_keys(f, c, scratch);
     auto* dq = scratch.take<uint16_t>(elements);
     auto* dk = scratch.take<uint16_t>(elements);

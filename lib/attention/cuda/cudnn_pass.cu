@@ -1,8 +1,8 @@
 // The element-wise kernels around a cuDNN pass call: the XPOS prescale of q and k, the merge of
 // (O_i, lse_i) into the running result, the lse copies (the merged lse for the backward, a
 // one-pass call's lse_i into the final lse), and the gradients' unscale-and-add into the fp32
-// accumulators. Each (row, head) of a call is its own position, so
-// every kernel writes each element once: no atomics, and the passes add up in stream order.
+// accumulators. Each (row, head) of a call is its own position, so every kernel writes each
+// element once: no atomics, and the passes add up in stream order.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -133,8 +133,6 @@ __global__ void merge_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads, in
   if (live && ch.d0 == 0) *lse_at = mw.lse;
 }
 
-// Copies the call's rows between the frame's lse and the call's [batch, heads, rows] lse_i:
-// frame to call (to_call) or back.
 __global__ void copy_lse_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads,
                                 const float* from, float* to, bool to_call, int64_t n) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
@@ -189,20 +187,12 @@ void cudnn_pass_merge(const CudnnPassCall& c, int64_t seq_len, int64_t heads, in
   check_cuda(cudaGetLastError(), "cuDNN pass: merge launch");
 }
 
-void cudnn_pass_gather_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
-                           const float* lse, float* lse_i, void* stream) {
+void cudnn_pass_copy_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
+                         LseCopy direction, const float* from, float* to, void* stream) {
   const int64_t n = row_heads(c);
   copy_lse_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(
-      c, seq_len, heads, lse, lse_i, true, n);
-  check_cuda(cudaGetLastError(), "cuDNN pass: lse gather launch");
-}
-
-void cudnn_pass_scatter_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
-                            const float* lse_i, float* lse, void* stream) {
-  const int64_t n = row_heads(c);
-  copy_lse_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(
-      c, seq_len, heads, lse_i, lse, false, n);
-  check_cuda(cudaGetLastError(), "cuDNN pass: lse scatter launch");
+      c, seq_len, heads, from, to, direction == LseCopy::into_call, n);
+  check_cuda(cudaGetLastError(), "cuDNN pass: lse copy launch");
 }
 
 void cudnn_pass_add_gradients(const CudnnPassCall& c, const CallGeometry& g, int64_t seq_len,

@@ -84,12 +84,11 @@ void cudnn_pass_scale_rows(const CudnnPassCall& c, const CallGeometry& g, int64_
 void cudnn_pass_merge(const CudnnPassCall& c, int64_t seq_len, int64_t heads, int64_t head_dim,
                       const uint16_t* o_i, const float* lse_i, Into into, float* o_acc,
                       float* lse, void* stream);
-// lse_i = the call's rows of the merged lse.
-void cudnn_pass_gather_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
-                           const float* lse, float* lse_i, void* stream);
-// The call's rows of lse = lse_i (the inverse of the gather).
-void cudnn_pass_scatter_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
-                            const float* lse_i, float* lse, void* stream);
+// Copies the call's rows between the frame's lse and the call's lse_i: into the call (the
+// merged lse for the backward) or out of it (a one-pass call's final lse).
+enum class LseCopy { into_call, out_of_call };
+void cudnn_pass_copy_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
+                         LseCopy direction, const float* from, float* to, void* stream);
 // The call's dQ', dK', dV' (packed bf16, from cuDNN) and the fp32 accumulators they add into.
 struct CudnnPassGradients {
   const uint16_t* pass[3];
