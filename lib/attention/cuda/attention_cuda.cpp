@@ -159,19 +159,23 @@ void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Pr
     const CudnnPassFrame frame{p, g, q, k, v, scratch, launch.stream};
     const std::vector<Pass> passes = plan_passes(spec, p);
     // A call whose only pass covers every row needs no fp32 O: cuDNN writes the final bf16 O
-    // (not over Q: a call would read rows it has written).
+    // (not over Q: a call would read rows it has written). Else, or where cuDNN refuses that O
+    // layout, the pass goes through the fp32 O.
     const bool one_pass = passes.size() == 1 && !o_is_q(o, q);
     for (const Pass& pass : passes) {
       const Into into = first_into(started, pass, p);
       if (into == Into::merge) start();
-      const ForwardTarget target{into, o_acc, lse,
-                                 one_pass && into == Into::overwrite ? o : Bnhd<uint16_t>{}};
-      if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g) &&
-          cudnn_forward_pass(frame, pass, target)) {
-        ++cudnn_pass_count;
-        if (target.o_final.data != nullptr) return;  // O and lse are final
-        started = true;
-        continue;
+      if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g)) {
+        if (one_pass && into == Into::overwrite &&
+            cudnn_forward_pass(frame, pass, {into, o_acc, lse, o})) {
+          ++cudnn_pass_count;
+          return;  // O and lse are final
+        }
+        if (cudnn_forward_pass(frame, pass, {into, o_acc, lse, {}})) {
+          ++cudnn_pass_count;
+          started = true;
+          continue;
+        }
       }
       start();
       pass_fn(static_cast<int>(p.head_dim), pass, g, p.batch, q, k, v, o_acc, lse, launch.stream);
