@@ -110,6 +110,13 @@ const Case kCases[] = {
     {"DilatedInterleavedNonCausalFusedQkv", dilated({{128, 2}, {256, 8}}, false),
      whole(2, 4, 64, 600), true},
     {"DilatedFoldsSegmentsAcrossBatch", dilated({{64, 1}, {128, 4}}, true), whole(3, 8, 64, 256)},
+    // One pass covering every row: cuDNN writes the final O and lse (no fp32 O); no XPOS, so q
+    // and k are read in place; batch 2 with a short last segment; fused QKV rows.
+    {"DilatedOnePassWritesTheFinalO", dilated({{128, 1}}, true), whole(2, 4, 64, 300)},
+    {"DilatedOnePassNonCausalFusedQkv", dilated({{256, 1}}, false), whole(2, 4, 64, 600), true},
+    // The first pass leaves rows unwritten (r > 1), so the running O starts from the zero fill.
+    {"DilatedFirstPassSkipsRows", dilated({{128, 4}, {64, 1}}, true, HeadOffsets::interleaved, 512),
+     whole(1, 6, 64, 500)},
     {"SparseFixedCausalXpos", sparse(128, 16, true, 256), whole(1, 4, 64, 700)},
     {"SparseFixedNonCausal", sparse(64, 8, false), whole(2, 3, 64, 300)},
 };

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <utility>
+#include <vector>
 
 #include "attention/cuda/cuda_check.h"
 #include "attention/cuda/cudnn_pass.h"
@@ -74,6 +75,12 @@ void check_workspace(const CudaLaunch& launch, size_t needed) {
 
 std::atomic<int64_t> cudnn_pass_count{0}, kernel_pass_count{0};
 
+// A call's first pass, when it covers every row, may write the frame's fp32 buffers instead of
+// merging into a zero fill (cuDNN passes only: our kernels always merge).
+Into first_into(bool started, const Pass& pass, const Problem& p) {
+  return !started && covers_every_row(pass, p.heads) ? Into::overwrite : Into::merge;
+}
+
 // cuDNN's fused SDPA is 2x (forward) to 14x (backward) faster than our dense kernel on the H200
 // (experiments/results/gpu_2026-11-28/), so a dense call goes to it whole when it computes it
 // exactly: no XPOS decay, both windows the whole sequence from 0, and a cuDNN that accepts SDPA
@@ -97,6 +104,10 @@ CudnnSdpaProblem cudnn_problem(const Spec& spec, const Problem& p, View q, View 
   c.v = strides_of(v);
   c.o = strides_of(o);
   return c;
+}
+
+bool o_is_q(Bnhd<const uint16_t> o, View q) {
+  return static_cast<const void*>(o.data) == static_cast<const void*>(q.data);
 }
 
 bool same_layout(View a, View b) {
@@ -132,24 +143,46 @@ void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Pr
   if (p.q_len == 0) return;
   size_t used = 0;
   auto* o_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.q_len)));
-  check_cuda(cudaMemsetAsync(o_acc, 0, rows_bytes(p, p.q_len),
-                             static_cast<cudaStream_t>(launch.stream)),
-             "forward workspace");
-  fill_minus_inf(lse, p.batch * p.heads * p.q_len, launch.stream);
+  // The running (O, lse) start at (0, -inf): filled before the first pass that merges, or
+  // written whole by a first cuDNN pass that covers every row (Into::overwrite, same bits).
+  bool started = false;
+  const auto start = [&] {
+    if (std::exchange(started, true)) return;
+    check_cuda(cudaMemsetAsync(o_acc, 0, rows_bytes(p, p.q_len),
+                               static_cast<cudaStream_t>(launch.stream)),
+               "forward workspace");
+    fill_minus_inf(lse, p.batch * p.heads * p.q_len, launch.stream);
+  };
   if (p.kv_len > 0) {
     const CallGeometry g = call_geometry(spec, p);
     unsigned char* scratch = take(launch, used, 0);  // the rest: the cuDNN passes' scratch
     const CudnnPassFrame frame{p, g, q, k, v, scratch, launch.stream};
-    for (const Pass& pass : plan_passes(spec, p)) {
-      if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g) &&
-          cudnn_forward_pass(frame, pass, o_acc, lse)) {
-        ++cudnn_pass_count;
-        continue;
+    const std::vector<Pass> passes = plan_passes(spec, p);
+    // A call whose only pass covers every row needs no fp32 O: cuDNN writes the final bf16 O
+    // (not over Q: a call would read rows it has written). Else, or where cuDNN refuses that O
+    // layout, the pass goes through the fp32 O.
+    const bool one_pass = passes.size() == 1 && !o_is_q(o, q);
+    for (const Pass& pass : passes) {
+      const Into into = first_into(started, pass, p);
+      if (into == Into::merge) start();
+      if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g)) {
+        if (one_pass && into == Into::overwrite &&
+            cudnn_forward_pass(frame, pass, {into, o_acc, lse, o})) {
+          ++cudnn_pass_count;
+          return;  // O and lse are final
+        }
+        if (cudnn_forward_pass(frame, pass, {into, o_acc, lse, {}})) {
+          ++cudnn_pass_count;
+          started = true;
+          continue;
+        }
       }
+      start();
       pass_fn(static_cast<int>(p.head_dim), pass, g, p.batch, q, k, v, o_acc, lse, launch.stream);
       ++kernel_pass_count;
     }
   }
+  start();  // O = 0 where no pass ran at all
   store_bf16(o_acc, o, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
 }
 
@@ -172,8 +205,7 @@ AttentionPassCounts attention_pass_counts() { return {cudnn_pass_count, kernel_p
 void attention_forward_cuda(const Spec& spec, const Problem& p, Bnhd<const bf16_bits> q,
                             Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                             float* lse, const CudaLaunch& launch) {
-  const bool o_is_q = static_cast<const void*>(o.data) == static_cast<const void*>(q.data);
-  if (p.q_len > 0 && !o_is_q && cudnn_computes(spec, p)) {
+  if (p.q_len > 0 && !o_is_q(o, q) && cudnn_computes(spec, p)) {
     check_forward(spec, p, q, k, v, o, launch);
     cudnn_attention_forward(cudnn_problem(spec, p, q, k, v, o), q.data, k.data, v.data, o.data,
                             lse, launch.stream);
@@ -190,9 +222,14 @@ void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const 
   check_backward(spec, p, q, k, v, o, d_o, dq, dk, dv, launch);
   const size_t accumulators = backward_accumulator_bytes(p);
   const auto stream = static_cast<cudaStream_t>(launch.stream);
-  if (accumulators > 0) {
-    check_cuda(cudaMemsetAsync(launch.workspace, 0, accumulators, stream), "backward workspace");
-  }
+  // Zeroed before the first pass that adds, or written whole by a first cuDNN pass that covers
+  // every row (Into::overwrite, same bits). D needs no fill: row_dot writes all of it.
+  bool started = false;
+  const auto start = [&] {
+    if (!std::exchange(started, true) && accumulators > 0) {
+      check_cuda(cudaMemsetAsync(launch.workspace, 0, accumulators, stream), "backward workspace");
+    }
+  };
   size_t used = 0;
   auto* dsum = reinterpret_cast<float*>(
       take(launch, used, aligned(static_cast<size_t>(p.batch * p.heads * p.q_len) * sizeof(float))));
@@ -205,12 +242,16 @@ void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const 
     unsigned char* scratch = take(launch, used, 0);  // the rest: the cuDNN passes' scratch
     const CudnnPassFrame frame{p, g, q, k, v, scratch, launch.stream};
     for (const Pass& pass : plan_passes(spec, p)) {
+      const Into into = first_into(started, pass, p);
+      if (into == Into::merge) start();
       if (cudnn != CudnnPasses::none && cudnn_may_take(p, pass, g) &&
-          cudnn_backward_pass(frame, pass, o, d_o, lse, dq_acc, dk_acc, dv_acc,
+          cudnn_backward_pass(frame, pass, into, o, d_o, lse, dq_acc, dk_acc, dv_acc,
                               cudnn == CudnnPasses::deterministic_engine)) {
+        started = true;
         ++cudnn_pass_count;
         continue;
       }
+      start();
       if (!std::exchange(dsum_ready, true)) {
         row_dot(d_o, o, dsum, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
       }
@@ -219,6 +260,7 @@ void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const 
       ++kernel_pass_count;
     }
   }
+  start();  // zero gradients where no pass ran at all
   store_bf16(dq_acc, dq, p.batch, p.q_len, p.heads, p.head_dim, launch.stream);
   store_bf16(dk_acc, dk, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);
   store_bf16(dv_acc, dv, p.batch, p.kv_len, p.heads, p.head_dim, launch.stream);

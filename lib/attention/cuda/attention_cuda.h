@@ -33,7 +33,7 @@ size_t attention_backward_workspace_bytes(const Spec& spec, const Problem& probl
 
 // O and lse for the queries of `problem`. K/V rows are global positions [kv_start, kv_start+kv_len).
 // O may be the same view as Q (to save a buffer at long N): the passes read Q and O is written
-// after the last of them; such a call does not go to cuDNN.
+// after the last of them; such a call does not go to cuDNN whole, nor lets cuDNN write O.
 void attention_forward_cuda(const Spec& spec, const Problem& problem, Bnhd<const bf16_bits> q,
                             Bnhd<const bf16_bits> k, Bnhd<const bf16_bits> v, Bnhd<bf16_bits> o,
                             float* lse, const CudaLaunch& launch);

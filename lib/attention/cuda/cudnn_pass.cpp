@@ -211,26 +211,38 @@ size_t cudnn_pass_scratch_bytes(const Spec& spec, const Problem& p) {
   return std::min(kScratchBytes, all_rows) + kScratchPieces * kAlign;
 }
 
-bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, float* o_acc, float* lse) {
-  const auto calls = pass_calls(pass, f.p, row_head_budget(f.p, f.g.xpos), {f.q, f.k, f.v});
+bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, const ForwardTarget& to) {
+  const bool final = to.o_final.data != nullptr;
+  const View o_final = to.o_final;
+  const int64_t budget = row_head_budget(f.p, f.g.xpos);
+  const auto calls = final ? pass_calls(pass, f.p, budget, {f.q, f.k, f.v, o_final})
+                           : pass_calls(pass, f.p, budget, {f.q, f.k, f.v});
   std::vector<CudnnSdpaProblem> problems;
   for (const CudnnPassCall& c : calls) {
     problems.push_back(call_problem(f, pass, c));
+    if (final) problems.back().o = in_place(c, o_final).strides;
     if (!cudnn_attention_supported(problems.back(), false)) return false;
   }
   for (size_t i = 0; i < calls.size(); ++i) {
     const CudnnPassCall& c = calls[i];
     Carver scratch(f.scratch);
     const auto [q, k] = queries_and_keys(f, c, scratch);
-    auto* o_i = scratch.take<uint16_t>(c.batch * c.rows * c.heads * f.p.head_dim);
+    auto* o_i = final ? const_cast<uint16_t*>(in_place(c, o_final).data)
+                      : scratch.take<uint16_t>(c.batch * c.rows * c.heads * f.p.head_dim);
     auto* lse_i = scratch.take<float>(c.batch * c.rows * c.heads);
     cudnn_attention_forward(problems[i], q, k, in_place(c, f.v).data, o_i, lse_i, f.stream);
-    cudnn_pass_merge(c, f.p.seq_len, f.p.heads, f.p.head_dim, o_i, lse_i, o_acc, lse, f.stream);
+    if (final) {
+      cudnn_pass_copy_lse(c, f.p.seq_len, f.p.heads, LseCopy::out_of_call, lse_i, to.lse,
+                          f.stream);
+    } else {
+      cudnn_pass_merge(c, f.p.seq_len, f.p.heads, f.p.head_dim, o_i, lse_i, to.into, to.o_acc,
+                       to.lse, f.stream);
+    }
   }
   return true;
 }
 
-bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, View o, View d_o,
+bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, Into into, View o, View d_o,
                          const float* lse, float* dq_acc, float* dk_acc, float* dv_acc,
                          bool deterministic) {
   const auto calls =
@@ -250,7 +262,7 @@ bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, View o, View
     const int64_t elements = c.batch * c.rows * c.heads * f.p.head_dim;
     Carver scratch(f.scratch);
     auto* lse_i = scratch.take<float>(c.batch * c.rows * c.heads);
-    cudnn_pass_gather_lse(c, f.p.seq_len, f.p.heads, lse, lse_i, f.stream);
+    cudnn_pass_copy_lse(c, f.p.seq_len, f.p.heads, LseCopy::into_call, lse, lse_i, f.stream);
     const auto [q, k] = queries_and_keys(f, c, scratch);
     auto* dq = scratch.take<uint16_t>(elements);
     auto* dk = scratch.take<uint16_t>(elements);
@@ -258,7 +270,7 @@ bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, View o, View
     cudnn_attention_backward(problems[i], q, k, in_place(c, f.v).data, in_place(c, o).data,
                              in_place(c, d_o).data, lse_i, dq, dk, dv, f.stream);
     cudnn_pass_add_gradients(c, f.g, f.p.seq_len, f.p.heads, f.p.head_dim,
-                             {{dq, dk, dv}, {dq_acc, dk_acc, dv_acc}}, f.stream);
+                             {{dq, dk, dv}, {dq_acc, dk_acc, dv_acc}}, into, f.stream);
   }
   return true;
 }

@@ -1,7 +1,8 @@
 // The element-wise kernels around a cuDNN pass call: the XPOS prescale of q and k, the merge of
-// (O_i, lse_i) into the running result, the merged lse for the backward, and the gradients'
-// unscale-and-add into the fp32 accumulators. Each (row, head) of a call is its own position, so
-// every kernel writes each element once: no atomics, and the passes add up in stream order.
+// (O_i, lse_i) into the running result, the lse copies (the merged lse for the backward, a
+// one-pass call's lse_i into the final lse), and the gradients' unscale-and-add into the fp32
+// accumulators. Each (row, head) of a call is its own position, so every kernel writes each
+// element once: no atomics, and the passes add up in stream order.
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
@@ -106,10 +107,12 @@ __global__ void scale_rows_kernel(CudnnPassCall c, CallGeometry g, int64_t seq_l
 }
 
 // The dim / 8 threads of a (row, head) are adjacent lanes of one warp: all of them read the old
-// lse, then the first writes the new one.
+// lse, then the first writes the new one. Into::overwrite merges into the initial (0, -inf)
+// without reading them: the same arithmetic, so the same bits (-0 included) as a merge into a
+// zero-filled buffer.
 __global__ void merge_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads, int64_t dim,
-                             const uint16_t* o_i, const float* lse_i, float* o_acc, float* lse,
-                             int64_t n) {
+                             const uint16_t* o_i, const float* lse_i, bool overwrite,
+                             float* o_acc, float* lse, int64_t n) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   const bool live = i < n;
   const ChunkAt ch = chunk_at(live ? i : 0, dim);
@@ -117,10 +120,11 @@ __global__ void merge_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads, in
                 j = ch.row_head % c.heads;
   const Located at = locate(c, seq_len, t, m, j);
   float* lse_at = lse + (at.b * heads + at.head) * seq_len + at.pos;
-  const Merge mw = merge_weights(*lse_at, lse_i[(t * c.heads + j) * c.rows + m], 1.0f);
+  const float lse_old = overwrite ? -INFINITY : *lse_at;
+  const Merge mw = merge_weights(lse_old, lse_i[(t * c.heads + j) * c.rows + m], 1.0f);
   if (live) {
     float* acc = o_acc + ((at.b * seq_len + at.pos) * heads + at.head) * dim + ch.d0;
-    Chunk old = load_f32(acc);
+    Chunk old = overwrite ? Chunk{} : load_f32(acc);
     const Chunk pass = load_bf16(o_i + ch.row_head * dim + ch.d0);
     for (int e = 0; e < kChunk; ++e) old.x[e] = mw.w_old * old.x[e] + mw.w_pass * pass.x[e];
     store_f32(acc, old);
@@ -129,19 +133,20 @@ __global__ void merge_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads, in
   if (live && ch.d0 == 0) *lse_at = mw.lse;
 }
 
-__global__ void gather_lse_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads,
-                                  const float* lse, float* lse_i, int64_t n) {
+__global__ void copy_lse_kernel(CudnnPassCall c, int64_t seq_len, int64_t heads,
+                                const float* from, float* to, bool to_call, int64_t n) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  // lse_i is [batch, heads, rows]
   const int64_t t = i / (c.heads * c.rows), j = i / c.rows % c.heads, m = i % c.rows;
   const Located at = locate(c, seq_len, t, m, j);
-  lse_i[i] = lse[(at.b * heads + at.head) * seq_len + at.pos];
+  const int64_t in_frame = (at.b * heads + at.head) * seq_len + at.pos;
+  to[to_call ? i : in_frame] = from[to_call ? in_frame : i];
 }
 
+// overwrite: adds into zeros without reading them (same bits as into a zero-filled buffer).
 __global__ void add_gradients_kernel(CudnnPassCall c, CallGeometry g, int64_t seq_len,
                                      int64_t heads, int64_t dim, CudnnPassGradients grads,
-                                     int64_t n) {
+                                     bool overwrite, int64_t n) {
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
   const ChunkAt ch = chunk_at(i, dim);
@@ -151,7 +156,7 @@ __global__ void add_gradients_kernel(CudnnPassCall c, CallGeometry g, int64_t se
   const float signs[3] = {+1.0f, -1.0f, 0.0f};  // dq = z^(d/B) dq', dk = z^(-d/B) dk', dv = dv'
   for (int k = 0; k < 3; ++k) {
     const Chunk add = load_bf16(grads.pass[k] + from);
-    Chunk acc = load_f32(grads.acc[k] + to);
+    Chunk acc = overwrite ? Chunk{} : load_f32(grads.acc[k] + to);
     for (int e = 0; e < kChunk; ++e) {
       acc.x[e] += add.x[e] * xpos_factor(g, ch.d0 + e, at.from_centre, signs[k]);
     }
@@ -174,28 +179,28 @@ void cudnn_pass_scale_rows(const CudnnPassCall& c, const CallGeometry& g, int64_
 }
 
 void cudnn_pass_merge(const CudnnPassCall& c, int64_t seq_len, int64_t heads, int64_t head_dim,
-                      const uint16_t* o_i, const float* lse_i, float* o_acc, float* lse,
-                      void* stream) {
+                      const uint16_t* o_i, const float* lse_i, Into into, float* o_acc,
+                      float* lse, void* stream) {
   const int64_t n = row_heads(c) * head_dim / kChunk;
-  merge_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(c, seq_len, heads, head_dim, o_i,
-                                                                lse_i, o_acc, lse, n);
+  merge_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(
+      c, seq_len, heads, head_dim, o_i, lse_i, into == Into::overwrite, o_acc, lse, n);
   check_cuda(cudaGetLastError(), "cuDNN pass: merge launch");
 }
 
-void cudnn_pass_gather_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
-                           const float* lse, float* lse_i, void* stream) {
+void cudnn_pass_copy_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
+                         LseCopy direction, const float* from, float* to, void* stream) {
   const int64_t n = row_heads(c);
-  gather_lse_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(c, seq_len, heads, lse,
-                                                                     lse_i, n);
-  check_cuda(cudaGetLastError(), "cuDNN pass: lse gather launch");
+  copy_lse_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(
+      c, seq_len, heads, from, to, direction == LseCopy::into_call, n);
+  check_cuda(cudaGetLastError(), "cuDNN pass: lse copy launch");
 }
 
 void cudnn_pass_add_gradients(const CudnnPassCall& c, const CallGeometry& g, int64_t seq_len,
                               int64_t heads, int64_t head_dim, const CudnnPassGradients& grads,
-                              void* stream) {
+                              Into into, void* stream) {
   const int64_t n = row_heads(c) * head_dim / kChunk;
-  add_gradients_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(c, g, seq_len, heads,
-                                                                        head_dim, grads, n);
+  add_gradients_kernel<<<blocks_for(n), kBlock, 0, as_stream(stream)>>>(
+      c, g, seq_len, heads, head_dim, grads, into == Into::overwrite, n);
   check_cuda(cudaGetLastError(), "cuDNN pass: gradient add launch");
 }
 

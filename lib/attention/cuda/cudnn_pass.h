@@ -47,14 +47,29 @@ struct CudnnPassFrame {
   void* stream;
 };
 
-// Runs the pass on cuDNN and merges it into (o_acc, lse). False, with nothing run, when cuDNN
-// refuses one of its calls (the caller runs our kernel instead).
-bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, float* o_acc, float* lse);
+// How a pass lands in the frame's fp32 buffers: merged into (added to) what the earlier passes
+// left there, or, for a first pass that covers every row (covers_every_row), written over them
+// as if they held the initial 0 (and lse -inf): same arithmetic and bits, no zero fill or read.
+enum class Into { merge, overwrite };
+
+// Where a forward pass's result goes: into the fp32 running O (o_acc) and lse as `into` says,
+// or, when o_final.data is set (a call whose only pass covers every row), straight into the
+// final bf16 O and lse with no fp32 buffer. lse is [batch, heads, rows] fp32 either way.
+struct ForwardTarget {
+  Into into;
+  float* o_acc;
+  float* lse;
+  Bnhd<uint16_t> o_final;
+};
+
+// Runs the pass on cuDNN into the target. False, with nothing run, when cuDNN refuses one of
+// its calls (the caller runs our kernel instead).
+bool cudnn_forward_pass(const CudnnPassFrame& f, const Pass& pass, const ForwardTarget& to);
 
 // Adds the pass's dQ, dK, dV into the fp32 accumulators, from the merged O and lse. False, with
 // nothing run, when cuDNN refuses one of its calls (with `deterministic`: has no deterministic
 // engine for it).
-bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, View o, View d_o,
+bool cudnn_backward_pass(const CudnnPassFrame& f, const Pass& pass, Into into, View o, View d_o,
                          const float* lse, float* dq_acc, float* dk_acc, float* dv_acc,
                          bool deterministic);
 
@@ -67,11 +82,13 @@ void cudnn_pass_scale_rows(const CudnnPassCall& c, const CallGeometry& g, int64_
                            int64_t head_dim, View src, uint16_t* dst, float sign, void* stream);
 // Merges the call's (O_i, lse_i) into the running (o_acc, lse).
 void cudnn_pass_merge(const CudnnPassCall& c, int64_t seq_len, int64_t heads, int64_t head_dim,
-                      const uint16_t* o_i, const float* lse_i, float* o_acc, float* lse,
-                      void* stream);
-// lse_i = the call's rows of the merged lse.
-void cudnn_pass_gather_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
-                           const float* lse, float* lse_i, void* stream);
+                      const uint16_t* o_i, const float* lse_i, Into into, float* o_acc,
+                      float* lse, void* stream);
+// Copies the call's rows between the frame's lse and the call's lse_i: into the call (the
+// merged lse for the backward) or out of it (a one-pass call's final lse).
+enum class LseCopy { into_call, out_of_call };
+void cudnn_pass_copy_lse(const CudnnPassCall& c, int64_t seq_len, int64_t heads,
+                         LseCopy direction, const float* from, float* to, void* stream);
 // The call's dQ', dK', dV' (packed bf16, from cuDNN) and the fp32 accumulators they add into.
 struct CudnnPassGradients {
   const uint16_t* pass[3];
@@ -80,6 +97,6 @@ struct CudnnPassGradients {
 // acc += each gradient row times its XPOS factor: dq = z^(d/B) dq', dk = z^(-d/B) dk', dv = dv'.
 void cudnn_pass_add_gradients(const CudnnPassCall& c, const CallGeometry& g, int64_t seq_len,
                               int64_t heads, int64_t head_dim, const CudnnPassGradients& grads,
-                              void* stream);
+                              Into into, void* stream);
 
 }  // namespace longnet::attention::cuda_detail

@@ -24,7 +24,8 @@ enum class CudnnPasses { none, any_engine, deterministic_engine };
 
 // The forward around a per-pass kernel (forward_pass, or a kernel-lab variant): checks the call,
 // zeroes the running O, sets lse = -inf, runs every pass (on cuDNN where `cudnn` allows and cuDNN
-// takes it), writes O as bf16.
+// takes it), writes O as bf16. A first cuDNN pass that covers every row writes the running O
+// instead of the fill (a call's only such pass: the final O) - cudnn_pass.h, Into.
 void forward_with(ForwardPassFn pass_fn, const Spec& spec, const Problem& p, View q, View k,
                   View v, Bnhd<uint16_t> o, float* lse, const CudaLaunch& launch,
                   CudnnPasses cudnn = CudnnPasses::none);
@@ -42,7 +43,8 @@ using BackwardPassFn = void (*)(int head_dim, const Pass& pass, const CallGeomet
 // Our backward around a per-pass kernel (backward_pass, or a kernel-lab variant): checks the
 // call, zeroes the accumulators, computes D = rowsum(dO * O), runs every pass in order (so the
 // passes add up in a fixed order; on cuDNN where `cudnn` allows and cuDNN takes it), writes the
-// gradients as bf16.
+// gradients as bf16. A first cuDNN pass that covers every row writes the accumulators instead
+// of the zero fill.
 void backward_with(BackwardPassFn pass_fn, const Spec& spec, const Problem& p, View q, View k,
                    View v, View o, View d_o, const float* lse, Bnhd<uint16_t> dq,
                    Bnhd<uint16_t> dk, Bnhd<uint16_t> dv, const CudaLaunch& launch,

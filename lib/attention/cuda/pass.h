@@ -52,6 +52,10 @@ struct BackwardShape {
 
 // The passes a spec stands for; throws UsageError for shapes the kernels do not take.
 std::vector<Pass> plan_passes(const Spec& spec, const Problem& problem);
+// Whether the pass gives every row of every head a result (forward) and a gradient (backward):
+// a strided pass with dilation 1 and no head offsets (dense; a pattern with r = 1; sparse-fixed's
+// block pass). Such a pass may write the frame's buffers instead of adding into zeros.
+bool covers_every_row(const Pass& pass, int64_t heads);
 CallGeometry call_geometry(const Spec& spec, const Problem& problem);
 
 }  // namespace longnet::attention::cuda_detail

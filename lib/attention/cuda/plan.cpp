@@ -72,6 +72,11 @@ std::vector<Pass> plan_passes(const Spec& spec, const Problem& problem) {
   return passes;
 }
 
+bool covers_every_row(const Pass& pass, int64_t heads) {
+  return pass.kind == PassKind::strided && pass.stride == 1 &&
+         std::all_of(pass.head_base, pass.head_base + heads, [](int64_t o) { return o == 0; });
+}
+
 CallGeometry call_geometry(const Spec& spec, const Problem& problem) {
   CallGeometry g{};
   g.heads = problem.heads;
