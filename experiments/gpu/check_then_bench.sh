@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # One GPU call that tests candidate builds and benchmarks the first that passes: every GPU test
 # program of each bundle in turn; the first bundle whose programs all pass gets a memcheck of the
-# kernels named in MEMCHECK_FILTER (gtest filter over test_gpu_ops, optional), the training
-# throughput of experiments/throughput/*.toml and the attention core and layer sweeps of issue 8.
+# tests named by MEMCHECK_TEST (a test program of the bundle) and MEMCHECK_FILTER (its gtest
+# filter), when set, then the training
+# throughput of experiments/throughput/*.toml, the attention core and layer sweeps of issue 8 and,
+# when the bundle has it, cuda_ops_bench.
 # A bundle is a folder of bin/ and lib/ as shared/gpu/bundle.sh makes it. Usage, from the
 # repository root on the GPU machine:
 #   experiments/gpu/check_then_bench.sh OUT_DIR BUNDLE_DIR [BUNDLE_DIR...]
@@ -38,9 +40,9 @@ step() {  # step SECONDS LOG COMMAND...: run and log one step; a failure does no
   timeout "$limit" "$@" >>"$out/$log" 2>&1
   printf '%-40s rc=%-4s %4ss\n' "$log" "$?" "$((SECONDS - start))" | tee -a "$summary"
 }
-if [ -n "${MEMCHECK_FILTER:-}" ]; then
-  step 120 memcheck.txt /usr/local/cuda/bin/compute-sanitizer --tool memcheck "$bin/test_gpu_ops" \
-    --gtest_filter="$MEMCHECK_FILTER"
+if [ -n "${MEMCHECK_TEST:-}" ]; then
+  step 120 memcheck.txt /usr/local/cuda/bin/compute-sanitizer --tool memcheck "$bin/$MEMCHECK_TEST" \
+    --gtest_filter="${MEMCHECK_FILTER:-*}"
   grep -h "ERROR SUMMARY" "$out/memcheck.txt" | tee -a "$summary"
 fi
 step 400 throughput.log experiments/gpu/train_throughput.sh "$passed" "$out/throughput" \
@@ -49,3 +51,4 @@ step 120 core.txt "$bin/longnet" scale --device cuda --mode core --attention dil
   --cudnn-reference --min-tokens 32K --max-tokens 256K --warmup 2 --repeats 5 --out "$out/core"
 step 120 layer.txt "$bin/longnet" scale --device cuda --mode layer --attention dilated \
   --min-tokens 4M --max-tokens 16M --warmup 1 --repeats 3 --out "$out/layer"
+[ -x "$bin/cuda_ops_bench" ] && step 90 cuda_ops_bench.txt "$bin/cuda_ops_bench"
