@@ -22,10 +22,10 @@ constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
 template <Op kOp>
 __device__ __forceinline__ float apply(float a, float b) {
   if constexpr (kOp == Op::gelu) {
-    return 0.5f * a * (1.f + erff(a * kInvSqrt2));
+    return 0.5f * a * (1.f + erf(a * kInvSqrt2));
   } else if constexpr (kOp == Op::gelu_backward) {
-    const float cdf = 0.5f * (1.f + erff(a * kInvSqrt2));
-    const float pdf = kInvSqrt2Pi * expf(-0.5f * a * a);
+    const float cdf = 0.5f * (1.f + erf(a * kInvSqrt2));
+    const float pdf = kInvSqrt2Pi * exp(-0.5f * a * a);
     return b * (cdf + a * pdf);
   } else {
     return a + b;
