@@ -314,6 +314,7 @@ void benchmark(DeviceContext& ctx, int reps) {
           [&] { v.binary(ctx, BinaryOp::gelu_backward, e, xv, dyv, yv, 0); });
       row(v.name, "bias add 65536x3072 + 3072", 2.0 * 2 * n + 2.0 * cols,
           [&] { v.binary(ctx, BinaryOp::add, e, xv, bv, yv, 0); });
+      row(v.name, "residual add 65536x3072", 3.0 * 2 * n, [&] { v.binary(ctx, BinaryOp::add, e, xv, dyv, yv, 0); });
     }
   }
   {  // LayerNorm backward, 64K tokens x 768; mean and rstd from the library's forward
