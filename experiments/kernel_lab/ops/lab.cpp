@@ -77,7 +77,7 @@ double gelu_derivative(double x) {
 }
 
 struct ElementwiseCase {
-  const char* what;     // gelu, gelu_backward, bias_add (x + row), row_add (row + x)
+  const char* what;     // gelu, gelu_backward, add (x + y), bias_add (x + row), row_add (row + x)
   int64_t rows, cols;
 };
 
@@ -87,7 +87,7 @@ bool check_elementwise(DeviceContext& ctx) {
       {"gelu", 37, 264},          {"gelu", 13, 77},           {"gelu", 1999, 1544},
       {"gelu_backward", 37, 264}, {"gelu_backward", 13, 77},  {"gelu_backward", 1999, 1544},
       {"bias_add", 37, 264},      {"bias_add", 5, 1000},      {"bias_add", 1999, 1544},
-      {"row_add", 37, 264},       {"row_add", 1999, 1544},
+      {"row_add", 37, 264},       {"row_add", 1999, 1544},    {"add", 37, 264},
   };
   std::printf("# elementwise vs fp64 (|err| <= 1e-2 |ref| + 1e-3 max|ref|; =01: same bits as 01)\n");
   std::printf("%-16s %-14s %-12s %10s %4s %s\n", "variant", "op", "size", "err/tol", "=01", "ok");
