@@ -11,12 +11,11 @@
 #include "attention/cudnn/cudnn_attention.h"
 #include "bench/attention_targets.h"
 #include "bench/cuda/device.h"
+#include "common/int_math.h"
 
 namespace longnet::bench {
 
 namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 attention::CudnnSdpaProblem equivalent(const CoreShape& s, const attention::Pattern& p,
                                        int64_t tokens) {

@@ -13,6 +13,7 @@
 #include "attention/cudnn/cudnn_attention.h"
 #include "attention/cuda/launchers.h"
 #include "common/error.h"
+#include "common/int_math.h"
 
 namespace longnet::attention {
 namespace cuda_detail {
@@ -28,10 +29,17 @@ namespace {
 
 using namespace cuda_detail;
 
-size_t aligned(size_t bytes) { return (bytes + 255) / 256 * 256; }
+// Workspace pieces start 256-byte aligned, as cudaMalloc returns them.
+constexpr size_t kAlign = 256;
 
 size_t rows_bytes(const Problem& p, int64_t rows) {
-  return aligned(static_cast<size_t>(p.batch * rows * p.heads * p.head_dim) * sizeof(float));
+  return round_up(static_cast<size_t>(p.batch * rows * p.heads * p.head_dim) * sizeof(float),
+                  kAlign);
+}
+
+// D = rowsum(dO * O), one fp32 value per query row and head.
+size_t dsum_bytes(const Problem& p) {
+  return round_up(static_cast<size_t>(p.batch * p.heads * p.q_len) * sizeof(float), kAlign);
 }
 
 template <class T>
@@ -188,8 +196,7 @@ void cuda_detail::forward_with(ForwardPassFn pass_fn, const Spec& spec, const Pr
 
 // The backward's fp32 pieces: D, then the dQ, dK, dV accumulators.
 size_t backward_accumulator_bytes(const Problem& p) {
-  return aligned(static_cast<size_t>(p.batch * p.heads * p.q_len) * sizeof(float)) +
-         rows_bytes(p, p.q_len) + 2 * rows_bytes(p, p.kv_len);
+  return dsum_bytes(p) + rows_bytes(p, p.q_len) + 2 * rows_bytes(p, p.kv_len);
 }
 
 size_t attention_forward_workspace_bytes(const Spec& spec, const Problem& problem) {
@@ -231,8 +238,7 @@ void cuda_detail::backward_with(BackwardPassFn pass_fn, const Spec& spec, const 
     }
   };
   size_t used = 0;
-  auto* dsum = reinterpret_cast<float*>(
-      take(launch, used, aligned(static_cast<size_t>(p.batch * p.heads * p.q_len) * sizeof(float))));
+  auto* dsum = reinterpret_cast<float*>(take(launch, used, dsum_bytes(p)));
   auto* dq_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.q_len)));
   auto* dk_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.kv_len)));
   auto* dv_acc = reinterpret_cast<float*>(take(launch, used, rows_bytes(p, p.kv_len)));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "attention/cudnn/cudnn_attention.h"
+#include "common/int_math.h"
 
 namespace longnet::attention::cuda_detail {
 namespace {
@@ -28,8 +29,6 @@ constexpr double kMaxDecayLog2 = 100;
 constexpr size_t kAlign = 256;
 constexpr int kScratchPieces = 6;  // tensors a call carves out of the scratch, at most
 
-size_t aligned(size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Scratch one (row, head) of a call takes at most: the backward's q', k' (XPOS only), dq', dk',
 // dv' in bf16 and its lse.
@@ -163,7 +162,7 @@ class Carver {
   template <class T>
   T* take(int64_t count) {
     T* p = reinterpret_cast<T*>(at_);
-    at_ += aligned(static_cast<size_t>(count) * sizeof(T));
+    at_ += round_up(static_cast<size_t>(count) * sizeof(T), kAlign);
     return p;
   }
 

@@ -5,11 +5,10 @@
 
 #include "attention/cuda/pass.h"
 #include "common/error.h"
+#include "common/int_math.h"
 
 namespace longnet::attention::cuda_detail {
 namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 Pass strided_pass(const Spec& spec, const Problem& problem, const Pattern& pattern) {
   Pass pass{};

@@ -5,10 +5,9 @@
 #include <cstdint>
 
 #include "attention/cuda/pass.h"
+#include "common/int_math.h"
 
 namespace longnet::attention::cuda_detail {
-
-__host__ __device__ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Index m < count maps to base + (m / run) * period + (m % run) * stride, increasing in m.
 struct RowMap {

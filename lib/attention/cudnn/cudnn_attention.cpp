@@ -8,11 +8,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <vector>
 
 #include "attention/cudnn/sdpa_graphs.h"
 #include "common/error.h"
+#include "common/int_math.h"
 
 namespace longnet::attention {
 
@@ -39,8 +39,8 @@ struct Device {
   void* workspace = nullptr;
   size_t workspace_bytes = 0;
   cudaEvent_t last_call = nullptr;
+  // A slot a failed build left empty marks a problem cuDNN would not plan.
   std::map<std::vector<int64_t>, std::unique_ptr<CachedPlan>> plans;
-  std::set<std::vector<int64_t>> refused;  // problems cuDNN would not plan
 };
 
 std::mutex mutex;
@@ -114,8 +114,6 @@ char* workspace(Device& d, size_t bytes) {
   return static_cast<char*>(d.workspace);
 }
 
-size_t align_up(size_t bytes) { return (bytes + 255) / 256 * 256; }
-
 // Runs a plan on `stream` after the device's previous call, wherever that ran.
 void run(Device& d, const Plan& plan, const std::vector<int64_t>& uids,
          const std::vector<void*>& pointers, void* work, cudaStream_t stream) {
@@ -152,13 +150,12 @@ bool cudnn_attention_supported(const CudnnSdpaProblem& p, bool backward) {
   validate(p);
   std::lock_guard lock(mutex);
   Device& d = device_state();
-  const std::vector<int64_t> key = key_of(backward, p);
-  if (d.refused.count(key)) return false;
+  const auto tried = d.plans.find(key_of(backward, p));
+  if (tried != d.plans.end() && !tried->second) return false;
   try {
     cached_plan(d, backward, p);
     return true;
   } catch (const RuntimeError&) {
-    d.refused.insert(key);
     return false;
   }
 }
@@ -186,7 +183,7 @@ void cudnn_attention_forward(const CudnnSdpaProblem& p, const void* q, const voi
   std::lock_guard lock(mutex);
   Device& d = device_state();
   const CachedPlan& entry = cached_plan(d, false, p);
-  char* work = workspace(d, align_up(entry.plan.workspace_bytes()));
+  char* work = workspace(d, round_up(entry.plan.workspace_bytes(), 256));
   run(d, entry.plan, uids, pointers, work, static_cast<cudaStream_t>(stream));
 }
 
@@ -203,8 +200,8 @@ void cudnn_attention_backward(const CudnnSdpaProblem& p, const void* q, const vo
   const CachedPlan& entry = cached_plan(d, true, p);
 
   // Workspace: the plan's own, then rowsum(dO * O), then the fp32 dQ accumulator.
-  const size_t plan_bytes = align_up(entry.plan.workspace_bytes());
-  const size_t sum_bytes = align_up(sizeof(float) * p.batch * p.heads * p.seq_q);
+  const size_t plan_bytes = round_up(entry.plan.workspace_bytes(), 256);
+  const size_t sum_bytes = round_up(sizeof(float) * p.batch * p.heads * p.seq_q, 256);
   const size_t accum_bytes = sizeof(float) * p.batch * p.heads * p.seq_q * p.head_dim;
   char* work = workspace(d, plan_bytes + sum_bytes + accum_bytes);
   char* softmax_sum = work + plan_bytes;
